@@ -1,0 +1,235 @@
+//! Command-line definitions only (clap derive). Each subcommand's `run` in
+//! `cmd/` turns these "low" args into a plan once; nothing downstream
+//! re-reads the command line.
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use std::path::PathBuf;
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "keylint",
+    version,
+    about = "Finds hard-coded API keys and credentials, and helps you use keys safely.",
+    propagate_version = true,
+    arg_required_else_help = true
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Scan files, the staged change, or git history for hard-coded credentials.
+    Scan(ScanArgs),
+    /// List the built-in rules, or check every rule's examples.
+    Rules(RulesArgs),
+    /// Show, for every candidate in a file, why it was reported or dropped.
+    Explain(ExplainArgs),
+    /// Store, resolve, list and remove API keys for local use.
+    Key(KeyArgs),
+    /// Run a command with resolved API keys in its environment only.
+    Run(RunArgs),
+    /// Install or remove keylint as a plain git pre-commit hook.
+    Hook(HookArgs),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Format {
+    Human,
+    Json,
+    Sarif,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ColorChoice {
+    Auto,
+    Always,
+    Never,
+}
+
+#[derive(Debug, Args)]
+pub struct ScanArgs {
+    /// Files or directories to scan.
+    #[arg(default_value = ".")]
+    pub paths: Vec<PathBuf>,
+    /// Output format.
+    #[arg(long, short = 'f', value_enum, default_value_t = Format::Human)]
+    pub format: Format,
+    /// Write the report to FILE (atomically) instead of standard output.
+    #[arg(long, short = 'o', value_name = "FILE")]
+    pub output: Option<PathBuf>,
+    /// When to colour human output.
+    #[arg(long, value_enum, default_value_t = ColorChoice::Auto, value_name = "WHEN")]
+    pub color: ColorChoice,
+    /// Print secrets in full. Nothing else ever does.
+    #[arg(long)]
+    pub show_secrets: bool,
+    /// Also scan files that .gitignore, .ignore and git's excludes leave out.
+    #[arg(long)]
+    pub no_ignore: bool,
+    /// Skip files larger than this (e.g. 500KiB, 10MiB, 1G; bytes without a unit).
+    #[arg(long, value_name = "SIZE", value_parser = parse_size)]
+    pub max_file_size: Option<u64>,
+    /// Worker threads (default: one per core).
+    #[arg(long, short = 'j', value_name = "N", default_value_t = 0)]
+    pub threads: usize,
+    /// No summary line on stderr.
+    #[arg(long, short = 'q')]
+    pub quiet: bool,
+    /// Exit 0 even when something is found (report only).
+    #[arg(long)]
+    pub exit_zero: bool,
+    /// Config file (default: .keylint.toml at the repository root, if present).
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// Report only findings not recorded in this baseline.
+    #[arg(long, value_name = "FILE")]
+    pub baseline: Option<PathBuf>,
+    /// Record the current findings as a baseline in FILE.
+    #[arg(long, value_name = "FILE")]
+    pub write_baseline: Option<PathBuf>,
+    /// For every candidate, say why it was reported or dropped.
+    #[arg(long)]
+    pub explain: bool,
+    /// Scan what is staged for commit (the index), not the working tree.
+    #[arg(long, conflicts_with_all = ["history", "range"])]
+    pub staged: bool,
+    /// With --staged: report whole staged files, not only the added lines.
+    #[arg(long, requires = "staged")]
+    pub whole_files: bool,
+    /// Scan every commit reachable from HEAD.
+    #[arg(long, conflicts_with = "range")]
+    pub history: bool,
+    /// With --history: every ref, not only HEAD.
+    #[arg(long, requires = "history")]
+    pub all_refs: bool,
+    /// Scan the commits in BASE..HEAD (what a pull request adds).
+    #[arg(long, value_name = "BASE..HEAD")]
+    pub range: Option<String>,
+    /// Turn git awareness off: no tracked-credential-file check.
+    #[arg(long)]
+    pub no_git: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct RulesArgs {
+    #[command(subcommand)]
+    pub action: Option<RulesAction>,
+    /// Config file whose extra rules to include.
+    #[arg(long, value_name = "FILE", global = true)]
+    pub config: Option<PathBuf>,
+    /// Load rule files from DIR instead of the built-in ones (for writing rules).
+    #[arg(long, value_name = "DIR", global = true)]
+    pub dir: Option<PathBuf>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum RulesAction {
+    /// List rules: id, provider, description (the default).
+    List {
+        /// As JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Run every rule's examples and counter-examples through the engine.
+    Check,
+}
+
+#[derive(Debug, Args)]
+pub struct ExplainArgs {
+    /// FILE or FILE:LINE.
+    pub target: String,
+    /// Config file.
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct KeyArgs {
+    #[command(subcommand)]
+    pub action: KeyAction,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum KeyAction {
+    /// Store a key in keylint's store (read from stdin or a silent prompt).
+    Set {
+        provider: String,
+        /// The key itself (lands in shell history: prefer stdin or the prompt).
+        #[arg(long, value_name = "KEY")]
+        api_key: Option<String>,
+        /// Store a key even if it does not match the provider's shape.
+        #[arg(long)]
+        force: bool,
+        /// Also write the provider's own config file (e.g. ~/.muapi/config.json).
+        #[arg(long)]
+        to_provider_config: bool,
+    },
+    /// Resolve a key: --api-key, environment, keylint's store, provider config.
+    Get {
+        provider: String,
+        #[arg(long, value_name = "KEY")]
+        api_key: Option<String>,
+        /// Print the bare key (for piping). Nothing else prints it.
+        #[arg(long)]
+        reveal: bool,
+    },
+    /// Every provider whose key resolves, with source, age and warnings.
+    List,
+    /// Remove a provider's key from keylint's store.
+    Rm { provider: String },
+}
+
+#[derive(Debug, Args)]
+#[command(trailing_var_arg = true)]
+pub struct RunArgs {
+    /// Inject only this provider's key (repeatable; default: every one that resolves).
+    #[arg(long = "provider", short = 'p', value_name = "PROVIDER")]
+    pub providers: Vec<String>,
+    /// Replace variables already set in the environment.
+    #[arg(long = "override")]
+    pub override_env: bool,
+    /// Pass the command's output through untouched.
+    #[arg(long)]
+    pub no_masking: bool,
+    /// The command and its arguments, after `--`.
+    #[arg(required = true, allow_hyphen_values = true, value_name = "CMD")]
+    pub command: Vec<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct HookArgs {
+    #[command(subcommand)]
+    pub action: HookAction,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum HookAction {
+    /// Write a git pre-commit hook that runs `keylint scan --staged`.
+    Install {
+        /// Replace a pre-commit hook keylint did not write.
+        #[arg(long)]
+        force: bool,
+    },
+    /// Remove the pre-commit hook, if keylint wrote it.
+    Uninstall,
+}
+
+/// `10MiB`, `500k`, `1G`, `4096`.
+pub fn parse_size(s: &str) -> Result<u64, String> {
+    let t = s.trim();
+    let split = t.find(|c: char| !c.is_ascii_digit()).unwrap_or(t.len());
+    let (num, unit) = t.split_at(split);
+    let n: u64 = num
+        .parse()
+        .map_err(|_| format!("`{s}` is not a size: use e.g. 500KiB, 10MiB, 1G"))?;
+    let mult = match unit.trim().to_ascii_lowercase().as_str() {
+        "" | "b" => 1,
+        "k" | "kb" | "kib" => 1 << 10,
+        "m" | "mb" | "mib" => 1 << 20,
+        "g" | "gb" | "gib" => 1 << 30,
+        _ => return Err(format!("`{s}`: unknown unit; use B, KiB, MiB or GiB")),
+    };
+    Ok(n * mult)
+}

@@ -1,0 +1,20 @@
+//! One module per subcommand, each a thin `run` over the library.
+
+mod rules;
+mod scan;
+
+use crate::cli::{Cli, Command};
+use std::process::ExitCode;
+
+pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
+    match cli.command {
+        Command::Scan(args) => scan::run(&args),
+        Command::Rules(args) => rules::run(&args),
+        Command::Explain(_) | Command::Key(_) | Command::Run(_) | Command::Hook(_) => {
+            anyhow::bail!("this command is not available in this build")
+        }
+    }
+}
+
+/// Exit code for "something was found".
+pub const FOUND: u8 = 1;

@@ -1,0 +1,126 @@
+//! `keylint scan`: build the plan from the flags once, run the source through
+//! the scanner and filters, render the report.
+
+use super::FOUND;
+use crate::cli::{ColorChoice, Format, ScanArgs};
+use anyhow::Context;
+use keylint::filter::inline;
+use keylint::finding::Finding;
+use keylint::report::{self, RenderOptions, Summary};
+use keylint::rules::RuleSet;
+use keylint::scan::Scanner;
+use keylint::source::{fs as fs_source, Stats};
+use std::io::{IsTerminal, Write};
+use std::process::ExitCode;
+use std::sync::{Arc, Mutex};
+use std::time::Instant;
+
+/// Everything a scan needs, decided from the flags once.
+struct ScanPlan {
+    scanner: Scanner,
+    walk: fs_source::WalkOptions,
+    render: RenderOptions,
+}
+
+impl ScanPlan {
+    fn from_args(args: &ScanArgs) -> anyhow::Result<Self> {
+        let set = RuleSet::builtin()?;
+        let rules = Arc::new(set.compile()?);
+        let mut walk = fs_source::WalkOptions {
+            no_ignore: args.no_ignore,
+            threads: args.threads,
+            ..Default::default()
+        };
+        if let Some(max) = args.max_file_size {
+            walk.max_file_size = max;
+        }
+        let color = match args.color {
+            ColorChoice::Always => true,
+            ColorChoice::Never => false,
+            ColorChoice::Auto => {
+                args.output.is_none()
+                    && args.format == Format::Human
+                    && std::io::stdout().is_terminal()
+                    && std::env::var_os("NO_COLOR").is_none()
+                    && std::env::var("TERM").map_or(true, |t| t != "dumb")
+            }
+        };
+        Ok(ScanPlan {
+            scanner: Scanner::new(rules),
+            walk,
+            render: RenderOptions {
+                color,
+                show_secrets: args.show_secrets,
+            },
+        })
+    }
+}
+
+pub fn run(args: &ScanArgs) -> anyhow::Result<ExitCode> {
+    let started = Instant::now();
+    let plan = ScanPlan::from_args(args)?;
+    let stats = Stats::default();
+    let found: Mutex<Vec<Finding>> = Mutex::new(Vec::new());
+    let quiet = args.quiet;
+    fs_source::walk(
+        &args.paths,
+        &plan.walk,
+        &stats,
+        |path, bytes| {
+            let mut f = plan.scanner.scan(path, bytes);
+            if !f.is_empty() {
+                inline::retain_unallowed(bytes, &mut f);
+                found.lock().expect("no thread panics holding it").extend(f);
+            }
+        },
+        |warning| {
+            if !quiet {
+                eprintln!("keylint: warning: {warning}");
+            }
+        },
+    )?;
+    let mut findings = found.into_inner().expect("no thread panics holding it");
+    findings.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
+    let summary = Summary {
+        files: Stats::get(&stats.files),
+        bytes: Stats::get(&stats.bytes),
+        findings: findings.len(),
+        skipped_binary: Stats::get(&stats.skipped_binary),
+        skipped_large: Stats::get(&stats.skipped_large),
+        errors: Stats::get(&stats.errors),
+        elapsed: started.elapsed(),
+    };
+    emit(args, &plan, &findings, &summary)?;
+    Ok(if findings.is_empty() || args.exit_zero {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(FOUND)
+    })
+}
+
+fn emit(
+    args: &ScanArgs,
+    plan: &ScanPlan,
+    findings: &[Finding],
+    summary: &Summary,
+) -> anyhow::Result<()> {
+    let mut buf = Vec::new();
+    match args.format {
+        Format::Human => report::human::render(&mut buf, findings, plan.render)?,
+        Format::Json => report::json::render(&mut buf, findings, summary, plan.render)?,
+        Format::Sarif => anyhow::bail!("--format sarif is not available in this build"),
+    }
+    match &args.output {
+        Some(path) => report::write_atomic(path, &buf)
+            .with_context(|| format!("writing the report to {}", path.display()))?,
+        None => {
+            let mut out = std::io::stdout().lock();
+            out.write_all(&buf)?;
+            out.flush()?;
+        }
+    }
+    if !args.quiet {
+        eprintln!("{}", report::human::summary_line(summary));
+    }
+    Ok(())
+}

@@ -1,0 +1,201 @@
+//! A [`Finding`]: one credential at one place. The secret it carries is held
+//! in a [`Secret`], whose `Debug` and `Display` print only the redacted form,
+//! so no log line, error or panic message can leak it by accident.
+
+use crate::rules::RuleMeta;
+use serde::Serialize;
+use sha2::{Digest, Sha256};
+use std::fmt;
+use std::sync::Arc;
+
+/// A secret value. Printing it shows the redacted form; [`Secret::expose`]
+/// is the one door to the full value, and every call of it is deliberate.
+#[derive(Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Secret(String);
+
+impl Secret {
+    pub fn new(value: impl Into<String>) -> Self {
+        Secret(value.into())
+    }
+    /// The full secret. Callers: `--show-secrets`, `--reveal`, fingerprints,
+    /// and injecting a key into a child process.
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+    pub fn redacted(&self) -> String {
+        redact(&self.0)
+    }
+    pub fn char_len(&self) -> usize {
+        self.0.chars().count()
+    }
+}
+
+impl fmt::Debug for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "Secret({})", self.redacted())
+    }
+}
+
+impl fmt::Display for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.redacted())
+    }
+}
+
+/// Keeps a short prefix and suffix, enough to recognise a key, never enough to
+/// use it: at most a quarter of the characters, and at most 4 + 2 of them.
+pub fn redact(value: &str) -> String {
+    let chars: Vec<char> = value.chars().collect();
+    let n = chars.len();
+    if n < 8 {
+        return "*".repeat(n.max(3));
+    }
+    let head = (n / 4).min(4);
+    let tail = (n / 8).min(2);
+    let mut out: String = chars[..head].iter().collect();
+    out.push('…');
+    out.extend(&chars[n - tail..]);
+    out
+}
+
+/// A stable identity for a finding: SHA-256 over rule id, path and secret.
+/// Line numbers are left out so a finding keeps its identity when its line
+/// moves; the secret is hashed, never stored.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[serde(transparent)]
+pub struct Fingerprint(pub String);
+
+impl Fingerprint {
+    pub fn new(rule_id: &str, path: &str, secret: &Secret) -> Self {
+        let mut h = Sha256::new();
+        h.update(rule_id.as_bytes());
+        h.update([0]);
+        h.update(path.as_bytes());
+        h.update([0]);
+        h.update(secret.expose().as_bytes());
+        Fingerprint(hex(&h.finalize()))
+    }
+    /// A fingerprint of the secret alone, the same wherever it appears.
+    pub fn of_secret(rule_id: &str, secret: &Secret) -> Self {
+        let mut h = Sha256::new();
+        h.update(rule_id.as_bytes());
+        h.update([0]);
+        h.update(secret.expose().as_bytes());
+        Fingerprint(hex(&h.finalize()))
+    }
+    pub fn short(&self) -> &str {
+        &self.0[..12.min(self.0.len())]
+    }
+}
+
+impl fmt::Display for Fingerprint {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+pub(crate) fn hex(bytes: &[u8]) -> String {
+    use std::fmt::Write;
+    bytes
+        .iter()
+        .fold(String::with_capacity(bytes.len() * 2), |mut s, b| {
+            let _ = write!(s, "{b:02x}");
+            s
+        })
+}
+
+/// Where a secret sits. Lines and columns are 1-based; columns count Unicode
+/// code points; `end_column` is exclusive.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+pub struct Location {
+    pub path: String,
+    pub line: usize,
+    pub column: usize,
+    pub end_line: usize,
+    pub end_column: usize,
+}
+
+/// The source line around a secret, kept to render it redacted.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LineContext {
+    /// The line (shortened around the secret if very long), lossily decoded.
+    pub text: String,
+    /// Byte range of the secret's first line part within `text`.
+    pub secret_start: usize,
+    pub secret_end: usize,
+}
+
+impl LineContext {
+    /// The line with the secret replaced by its redacted form (or kept, with
+    /// `show_secret`), and the column range the secret then occupies, in chars.
+    pub fn render(&self, secret: &Secret, show_secret: bool) -> (String, usize, usize) {
+        let before = &self.text[..self.secret_start];
+        let after = &self.text[self.secret_end..];
+        let shown = if show_secret {
+            self.text[self.secret_start..self.secret_end].to_string()
+        } else {
+            secret.redacted()
+        };
+        let start = before.chars().count();
+        let width = shown.chars().count();
+        (format!("{before}{shown}{after}"), start, start + width)
+    }
+}
+
+/// Provenance of a finding in git history.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+pub struct CommitInfo {
+    pub id: String,
+    pub author: String,
+    pub email: String,
+    /// RFC 3339 author date.
+    pub date: String,
+    pub summary: String,
+}
+
+#[derive(Debug, Clone)]
+pub struct Finding {
+    pub rule: Arc<RuleMeta>,
+    pub location: Location,
+    pub secret: Secret,
+    pub context: LineContext,
+    pub fingerprint: Fingerprint,
+    pub commit: Option<CommitInfo>,
+}
+
+impl Finding {
+    /// Sort key that makes output order deterministic whatever order threads
+    /// finished in.
+    pub fn sort_key(&self) -> (&str, usize, usize, &str, Option<&str>) {
+        (
+            &self.location.path,
+            self.location.line,
+            self.location.column,
+            &self.rule.id,
+            self.commit.as_ref().map(|c| c.id.as_str()),
+        )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn redaction_never_shows_most_of_a_secret() {
+        assert_eq!(redact("abc"), "***");
+        assert_eq!(redact("password"), "pa…d");
+        assert_eq!(redact("sk-proj-abcdefghijklmnopqrstuvwxyz"), "sk-p…yz");
+        let s = Secret::new("hunter2hunter2hunter2");
+        assert!(!format!("{s:?} {s}").contains("hunter2hunter2"));
+    }
+
+    #[test]
+    fn fingerprint_ignores_line_but_not_secret_or_path() {
+        let a = Fingerprint::new("r", "a.py", &Secret::new("x1"));
+        assert_eq!(a, Fingerprint::new("r", "a.py", &Secret::new("x1")));
+        assert_ne!(a, Fingerprint::new("r", "a.py", &Secret::new("x2")));
+        assert_ne!(a, Fingerprint::new("r", "b.py", &Secret::new("x1")));
+        assert_eq!(a.0.len(), 64);
+    }
+}

@@ -1,0 +1,158 @@
+//! Compiles a [`RuleSet`] into what the engine runs: one byte regex per rule
+//! (Unicode off: ASCII shapes, and `\w{100}` stays small), and one
+//! Aho-Corasick automaton over every rule's keywords, which decides which
+//! regexes run and where.
+
+use super::schema::*;
+use super::RuleSet;
+use crate::{Error, Result};
+use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
+use regex::bytes::{Regex, RegexBuilder};
+use std::collections::HashMap;
+use std::sync::Arc;
+
+/// What a finding needs to know about the rule that produced it. Shared, so
+/// findings stay cheap to clone.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RuleMeta {
+    pub id: String,
+    pub provider_id: String,
+    pub provider: String,
+    pub description: String,
+    pub confidence: Confidence,
+    pub severity: Severity,
+    pub help: String,
+    pub url: Option<String>,
+    pub tags: Vec<String>,
+}
+
+#[derive(Debug)]
+pub struct CompiledRule {
+    pub meta: Arc<RuleMeta>,
+    pub regex: Regex,
+    /// Index of the capture group holding the secret.
+    pub secret_group: usize,
+    pub allow: Vec<Regex>,
+    pub entropy: Option<f64>,
+    pub checksum: Option<Checksum>,
+    pub validate: Vec<Validator>,
+    pub lines_before: usize,
+    pub bytes_after: usize,
+    pub placeholder_check: bool,
+    pub spec: RuleSpec,
+    pub origin: String,
+}
+
+/// The compiled rule set, shared read-only by every scanning thread.
+#[derive(Debug)]
+pub struct Rules {
+    pub rules: Vec<CompiledRule>,
+    pub providers: Vec<ProviderSpec>,
+    pub credential_files: Vec<CredentialFileSpec>,
+    /// Matches any rule's keyword, ASCII case-insensitively.
+    pub(crate) prefilter: AhoCorasick,
+    /// For each prefilter pattern, the rules it gates.
+    pub(crate) keyword_rules: Vec<Vec<usize>>,
+}
+
+impl Rules {
+    pub fn compile(set: &RuleSet) -> Result<Self> {
+        let mut rules = Vec::new();
+        let mut keywords: Vec<String> = Vec::new();
+        let mut keyword_index: HashMap<String, usize> = HashMap::new();
+        let mut keyword_rules: Vec<Vec<usize>> = Vec::new();
+        for loaded in &set.files {
+            let provider = &loaded.file.provider;
+            for spec in &loaded.file.rules {
+                let idx = rules.len();
+                rules.push(compile_rule(&loaded.origin, provider, spec)?);
+                for kw in &spec.keywords {
+                    let kw = kw.to_ascii_lowercase();
+                    let k = *keyword_index.entry(kw.clone()).or_insert_with(|| {
+                        keywords.push(kw);
+                        keyword_rules.push(Vec::new());
+                        keywords.len() - 1
+                    });
+                    if !keyword_rules[k].contains(&idx) {
+                        keyword_rules[k].push(idx);
+                    }
+                }
+            }
+        }
+        let prefilter = AhoCorasickBuilder::new()
+            .ascii_case_insensitive(true)
+            .match_kind(MatchKind::Standard)
+            .build(&keywords)
+            .map_err(|e| Error::Other(format!("building keyword prefilter: {e}")))?;
+        Ok(Rules {
+            rules,
+            providers: set.providers().cloned().collect(),
+            credential_files: set
+                .files
+                .iter()
+                .flat_map(|f| f.file.credential_files.iter().cloned())
+                .collect(),
+            prefilter,
+            keyword_rules,
+        })
+    }
+
+    pub fn get(&self, id: &str) -> Option<&CompiledRule> {
+        self.rules.iter().find(|r| r.meta.id == id)
+    }
+
+    pub fn provider(&self, id: &str) -> Option<&ProviderSpec> {
+        self.providers.iter().find(|p| p.id == id)
+    }
+}
+
+/// Compiles one pattern the way every rule pattern is compiled.
+pub fn compile_regex(pattern: &str) -> std::result::Result<Regex, regex::Error> {
+    RegexBuilder::new(pattern)
+        .unicode(false)
+        .size_limit(32 << 20)
+        .dfa_size_limit(16 << 20)
+        .build()
+}
+
+fn compile_rule(origin: &str, provider: &ProviderSpec, spec: &RuleSpec) -> Result<CompiledRule> {
+    let regex_err = |pattern: &str, e: regex::Error| Error::Regex {
+        file: origin.to_string(),
+        rule: spec.id.clone(),
+        message: format!("{pattern:?}: {}", e.to_string().replace('\n', " ")),
+    };
+    let regex = compile_regex(&spec.regex).map_err(|e| regex_err(&spec.regex, e))?;
+    let secret_group = regex
+        .capture_names()
+        .position(|n| n == Some("secret"))
+        .unwrap_or(if regex.captures_len() > 1 { 1 } else { 0 });
+    let allow = spec
+        .allow
+        .iter()
+        .map(|p| compile_regex(p).map_err(|e| regex_err(p, e)))
+        .collect::<Result<Vec<_>>>()?;
+    Ok(CompiledRule {
+        meta: Arc::new(RuleMeta {
+            id: spec.id.clone(),
+            provider_id: provider.id.clone(),
+            provider: provider.name.clone(),
+            description: spec.description.clone(),
+            confidence: spec.confidence,
+            severity: spec.severity,
+            help: spec.help.clone(),
+            url: spec.url.clone(),
+            tags: spec.tags.clone(),
+        }),
+        regex,
+        secret_group,
+        allow,
+        entropy: spec.entropy,
+        checksum: spec.checksum,
+        validate: spec.validate.clone(),
+        lines_before: spec.lines_before,
+        bytes_after: spec.bytes_after,
+        placeholder_check: !spec.no_placeholder_check,
+        spec: spec.clone(),
+        origin: origin.to_string(),
+    })
+}

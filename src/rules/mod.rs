@@ -1,0 +1,145 @@
+//! Rules as data: the schema of `rules/*.toml`, loading (built-in and user
+//! files), and compiling into the matcher the scan engine runs.
+
+pub mod check;
+pub mod compile;
+pub mod schema;
+
+pub use compile::{CompiledRule, RuleMeta, Rules};
+pub use schema::{
+    Checksum, Confidence, ConfigFileSpec, ConfigFormat, CredentialFileSpec, Example, ProviderSpec,
+    RuleFile, RuleSpec, Severity, Validator,
+};
+
+use crate::{Error, Result};
+use std::collections::HashSet;
+
+include!(concat!(env!("OUT_DIR"), "/builtin_rules.rs"));
+
+/// A rule file as loaded, remembering where it came from for error messages.
+#[derive(Debug, Clone)]
+pub struct LoadedFile {
+    pub origin: String,
+    pub file: RuleFile,
+}
+
+/// Every rule file in effect, before compiling.
+#[derive(Debug, Clone, Default)]
+pub struct RuleSet {
+    pub files: Vec<LoadedFile>,
+}
+
+impl RuleSet {
+    /// The rules compiled into the binary.
+    pub fn builtin() -> Result<Self> {
+        let mut set = RuleSet::default();
+        for (origin, text) in BUILTIN_RULE_FILES {
+            set.add_toml(origin, text)?;
+        }
+        Ok(set)
+    }
+
+    /// Every `*.toml` in `dir`, in name order: for developing rules without
+    /// rebuilding keylint.
+    pub fn from_dir(dir: &std::path::Path) -> Result<Self> {
+        let mut paths: Vec<_> = std::fs::read_dir(dir)
+            .map_err(|e| Error::io(dir, e))?
+            .filter_map(|e| e.ok().map(|e| e.path()))
+            .filter(|p| p.extension().is_some_and(|x| x == "toml"))
+            .collect();
+        paths.sort();
+        let mut set = RuleSet::default();
+        for path in paths {
+            let text = std::fs::read_to_string(&path).map_err(|e| Error::io(&path, e))?;
+            set.add_toml(&path.display().to_string(), &text)?;
+        }
+        Ok(set)
+    }
+
+    /// Parses one rule file and adds it; ids must stay unique across files.
+    pub fn add_toml(&mut self, origin: &str, text: &str) -> Result<()> {
+        let file: RuleFile = toml::from_str(text)
+            .map_err(|e| Error::config(origin, format!("{}", e).trim_end().replace('\n', " ")))?;
+        self.add(origin, file)
+    }
+
+    pub fn add(&mut self, origin: &str, file: RuleFile) -> Result<()> {
+        validate_file(origin, &file)?;
+        let mut seen: HashSet<&str> = self.rules().map(|r| r.id.as_str()).collect();
+        for rule in &file.rules {
+            if !seen.insert(&rule.id) {
+                return Err(Error::config(
+                    origin,
+                    format!("rule id `{}` is defined twice", rule.id),
+                ));
+            }
+        }
+        self.files.push(LoadedFile {
+            origin: origin.to_string(),
+            file,
+        });
+        Ok(())
+    }
+
+    pub fn rules(&self) -> impl Iterator<Item = &RuleSpec> {
+        self.files.iter().flat_map(|f| f.file.rules.iter())
+    }
+
+    pub fn providers(&self) -> impl Iterator<Item = &ProviderSpec> {
+        self.files.iter().map(|f| &f.file.provider)
+    }
+
+    /// Drops the rules whose ids are listed (a config's `disable`). Unknown
+    /// ids are an error, so a typo does not silently keep a rule on.
+    pub fn disable(&mut self, ids: &[String], origin: &str) -> Result<()> {
+        for id in ids {
+            if !self.rules().any(|r| &r.id == id) {
+                return Err(Error::config(
+                    origin,
+                    format!("`disable` names unknown rule `{id}` (see `keylint rules`)"),
+                ));
+            }
+        }
+        for f in &mut self.files {
+            f.file.rules.retain(|r| !ids.contains(&r.id));
+        }
+        Ok(())
+    }
+
+    pub fn compile(&self) -> Result<Rules> {
+        Rules::compile(self)
+    }
+}
+
+fn validate_file(origin: &str, file: &RuleFile) -> Result<()> {
+    let p = &file.provider;
+    if p.id.is_empty()
+        || !p
+            .id
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+    {
+        return Err(Error::config(
+            origin,
+            format!(
+                "provider id `{}` must be lowercase letters, digits and `-`",
+                p.id
+            ),
+        ));
+    }
+    for rule in &file.rules {
+        let bad = |m: &str| Err(Error::config(origin, format!("rule `{}`: {m}", rule.id)));
+        if rule.id.is_empty() {
+            return bad("id is empty");
+        }
+        if rule.keywords.is_empty() || rule.keywords.iter().any(|k| k.len() < 2) {
+            return bad(
+                "needs at least one keyword of two or more characters: keywords gate the regex",
+            );
+        }
+        if rule.help.trim().is_empty() {
+            return bad("help is empty: say how to fix a finding");
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,203 @@
+//! The on-disk schema of a rule file (`rules/*.toml`, and user rules from a
+//! config file). Pure serde types: no regex is compiled here, so the schema can
+//! be read, listed and validated separately from the engine.
+
+use serde::{Deserialize, Serialize};
+
+/// One file in `rules/`: a provider (or family) and its detection rules.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct RuleFile {
+    pub provider: ProviderSpec,
+    #[serde(default)]
+    pub rules: Vec<RuleSpec>,
+    /// Paths that hold credentials by their name alone (`.env`, `*.pem`, a
+    /// provider's config file). A file git tracks at such a path is a finding
+    /// even when no key pattern matches its content.
+    #[serde(default)]
+    pub credential_files: Vec<CredentialFileSpec>,
+}
+
+/// What keylint knows about a provider beyond its key patterns: where its
+/// SDKs and CLIs look for the key. The key resolver reads this.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct ProviderSpec {
+    /// Short lowercase name used on the command line: `openai`, `muapi`.
+    pub id: String,
+    /// Display name: `OpenAI`, `MuAPI`.
+    pub name: String,
+    /// Environment variables the provider's SDKs read, in their precedence.
+    #[serde(default)]
+    pub env_vars: Vec<String>,
+    /// The provider's own config files that hold the key.
+    #[serde(default)]
+    pub config_files: Vec<ConfigFileSpec>,
+    /// A regex a bare key must match in full (anchored by the loader). Absent
+    /// when the provider documents no shape.
+    #[serde(default)]
+    pub key_shape: Option<String>,
+    /// Where to create or rotate a key.
+    #[serde(default)]
+    pub keys_url: Option<String>,
+}
+
+/// A provider config file, e.g. `~/.muapi/config.json` with `{"api_key": …}`.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct ConfigFileSpec {
+    /// Path with `~` for the home directory and `$VAR` / `${VAR:-default}` expansions.
+    pub path: String,
+    pub format: ConfigFormat,
+    /// Dotted path of the key inside a JSON/TOML/YAML document; absent for `plain`.
+    #[serde(default)]
+    pub key: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ConfigFormat {
+    Json,
+    Toml,
+    /// The whole file (trimmed) is the key, like Hugging Face's `token` file.
+    Plain,
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct CredentialFileSpec {
+    /// Gitignore-style glob matched against the repository-relative path,
+    /// e.g. `.env`, `.env.*`, `*.pem`, `.muapi/config.json`.
+    pub glob: String,
+    /// Globs that exempt a match, e.g. `.env.example`.
+    #[serde(default)]
+    pub unless: Vec<String>,
+    pub description: String,
+}
+
+/// One detection rule.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct RuleSpec {
+    /// Stable id, `provider-kind`: `openai-project-key`.
+    pub id: String,
+    pub description: String,
+    /// The pattern, matched on bytes with Unicode off. The secret is the
+    /// capture group named `secret`, else group 1, else the whole match.
+    pub regex: String,
+    /// Literal strings, matched case-insensitively, at least one of which
+    /// occurs within the rule's window whenever the regex can match. They gate
+    /// the regex: a rule runs only near one of its keywords.
+    pub keywords: Vec<String>,
+    /// Minimum Shannon entropy (bits per character) of the secret.
+    #[serde(default)]
+    pub entropy: Option<f64>,
+    /// Regexes on the secret that mark a known placeholder or public value.
+    #[serde(default)]
+    pub allow: Vec<String>,
+    /// A checksum the secret carries and must pass.
+    #[serde(default)]
+    pub checksum: Option<Checksum>,
+    /// Extra, named validation steps implemented in the engine.
+    #[serde(default)]
+    pub validate: Vec<Validator>,
+    #[serde(default)]
+    pub confidence: Confidence,
+    #[serde(default)]
+    pub severity: Severity,
+    /// How to fix a finding: revoke, rotate, read from the environment.
+    pub help: String,
+    #[serde(default)]
+    pub url: Option<String>,
+    /// Lines before the keyword's line that the regex may need (YAML nesting).
+    #[serde(default)]
+    pub lines_before: usize,
+    /// Bytes after the keyword's line the regex may need (PEM bodies, JSON).
+    #[serde(default)]
+    pub bytes_after: usize,
+    /// Skip the engine's generic placeholder test (for shapes that are all
+    /// fixed text, where it would misfire). Rare.
+    #[serde(default)]
+    pub no_placeholder_check: bool,
+    #[serde(default)]
+    pub tags: Vec<String>,
+    /// Inputs that must produce exactly this secret.
+    #[serde(default)]
+    pub examples: Vec<Example>,
+    /// Inputs that must produce no finding from this rule.
+    #[serde(default)]
+    pub counter_examples: Vec<String>,
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Example {
+    pub input: String,
+    pub secret: String,
+    /// The path the input is scanned as, for rules that look at file names.
+    #[serde(default)]
+    pub path: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Checksum {
+    /// GitHub and npm tokens: the last 6 characters are the base62 CRC32 of
+    /// the body before them.
+    Crc32Base62,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Validator {
+    /// The generic assignment heuristics: the value must look like a secret,
+    /// not code, a path, a reference to the environment or a word.
+    GenericValue,
+    /// Connection-URL password: not a placeholder or an interpolation.
+    UrlPassword,
+}
+
+/// How sure a match is a real credential. Orders findings when spans overlap.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default, Deserialize, Serialize,
+)]
+#[serde(rename_all = "lowercase")]
+pub enum Confidence {
+    Low,
+    #[default]
+    Medium,
+    High,
+}
+
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default, Deserialize, Serialize,
+)]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    Low,
+    Medium,
+    #[default]
+    High,
+    Critical,
+}
+
+impl Confidence {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Confidence::Low => "low",
+            Confidence::Medium => "medium",
+            Confidence::High => "high",
+        }
+    }
+}
+
+impl Severity {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Severity::Low => "low",
+            Severity::Medium => "medium",
+            Severity::High => "high",
+            Severity::Critical => "critical",
+        }
+    }
+}

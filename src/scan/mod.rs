@@ -1,0 +1,285 @@
+//! The engine: bytes in, findings out. For one blob it
+//! 1. finds every rule keyword at once (Aho-Corasick) — most files stop here;
+//! 2. runs each gated rule's regex only on the lines around its keyword hits,
+//!    producing [`Candidate`]s;
+//! 3. judges each candidate (rule allow-list, placeholder, entropy, checksum,
+//!    generic heuristics) into a [`Verdict`];
+//! 4. keeps the most confident finding where candidates overlap.
+//!
+//! A [`Scanner`] is immutable and shared by all threads.
+
+pub mod generic;
+pub mod lines;
+pub mod validate;
+
+use crate::finding::{Finding, Fingerprint, Location, Secret};
+use crate::rules::{CompiledRule, Rules, Validator};
+use std::sync::Arc;
+
+/// How far around a keyword hit, within its line, a regex looks. Bounds the
+/// work on minified files whose "line" is a megabyte.
+const MAX_REACH: usize = 1024;
+
+/// A regex match not yet judged.
+#[derive(Debug, Clone)]
+pub struct Candidate {
+    pub rule: usize,
+    /// Byte range of the secret in the blob.
+    pub start: usize,
+    pub end: usize,
+}
+
+/// Why a candidate was dropped, for `--explain`.
+#[derive(Debug, Clone, PartialEq)]
+pub enum DropReason {
+    RuleAllow(String),
+    Placeholder(&'static str),
+    Entropy { got: f64, min: f64 },
+    Checksum,
+    NotASecret(&'static str),
+    Overlapped(String),
+    Empty,
+}
+
+impl std::fmt::Display for DropReason {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            DropReason::RuleAllow(p) => write!(f, "matches the rule's allow pattern {p:?}"),
+            DropReason::Placeholder(why) => write!(f, "placeholder ({why})"),
+            DropReason::Entropy { got, min } => {
+                write!(f, "entropy {got:.2} below the rule's threshold {min:.2}")
+            }
+            DropReason::Checksum => write!(f, "checksum does not match"),
+            DropReason::NotASecret(why) => write!(f, "not a secret: {why}"),
+            DropReason::Overlapped(by) => write!(f, "same text reported by rule `{by}`"),
+            DropReason::Empty => write!(f, "empty value"),
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum Verdict {
+    Report,
+    Drop(DropReason),
+}
+
+/// A judged candidate, as `--explain` shows it.
+#[derive(Debug, Clone)]
+pub struct Judged {
+    pub candidate: Candidate,
+    pub verdict: Verdict,
+}
+
+pub struct Scanner {
+    rules: Arc<Rules>,
+}
+
+impl Scanner {
+    pub fn new(rules: Arc<Rules>) -> Self {
+        Scanner { rules }
+    }
+
+    pub fn rules(&self) -> &Rules {
+        &self.rules
+    }
+
+    /// Scans one blob; `path` is what findings report.
+    pub fn scan(&self, path: &str, bytes: &[u8]) -> Vec<Finding> {
+        let judged = self.judge_all(bytes);
+        self.findings(
+            path,
+            bytes,
+            judged
+                .iter()
+                .filter(|j| j.verdict == Verdict::Report)
+                .map(|j| &j.candidate),
+        )
+    }
+
+    /// Every candidate with its verdict, reported or not.
+    pub fn explain(&self, bytes: &[u8]) -> Vec<Judged> {
+        self.judge_all(bytes)
+    }
+
+    pub fn rule(&self, idx: usize) -> &CompiledRule {
+        &self.rules.rules[idx]
+    }
+
+    fn judge_all(&self, bytes: &[u8]) -> Vec<Judged> {
+        let candidates = self.candidates(bytes);
+        if candidates.is_empty() {
+            return Vec::new();
+        }
+        let mut judged: Vec<Judged> = candidates
+            .into_iter()
+            .map(|c| {
+                let verdict = self.judge(&self.rules.rules[c.rule], &bytes[c.start..c.end]);
+                Judged {
+                    candidate: c,
+                    verdict,
+                }
+            })
+            .collect();
+        self.resolve_overlaps(&mut judged);
+        judged
+    }
+
+    /// Regex matches near keyword hits, in blob order.
+    fn candidates(&self, bytes: &[u8]) -> Vec<Candidate> {
+        // (rule, window start, window end) for every keyword hit.
+        let mut windows: Vec<(usize, usize, usize)> = Vec::new();
+        for hit in self.rules.prefilter.find_overlapping_iter(bytes) {
+            for &r in &self.rules.keyword_rules[hit.pattern().as_usize()] {
+                let rule = &self.rules.rules[r];
+                let (s, e) = window(bytes, hit.start(), hit.end(), rule);
+                windows.push((r, s, e));
+            }
+        }
+        if windows.is_empty() {
+            return Vec::new();
+        }
+        windows.sort_unstable();
+        let mut out = Vec::new();
+        let mut i = 0;
+        while i < windows.len() {
+            let (r, s, mut e) = windows[i];
+            i += 1;
+            while i < windows.len() && windows[i].0 == r && windows[i].1 <= e {
+                e = e.max(windows[i].2);
+                i += 1;
+            }
+            let rule = &self.rules.rules[r];
+            for caps in rule.regex.captures_iter(&bytes[s..e]) {
+                if let Some(g) = caps.get(rule.secret_group) {
+                    out.push(Candidate {
+                        rule: r,
+                        start: s + g.start(),
+                        end: s + g.end(),
+                    });
+                }
+            }
+        }
+        out.sort_unstable_by_key(|c| (c.start, c.end, c.rule));
+        out.dedup_by_key(|c| (c.start, c.end, c.rule));
+        out
+    }
+
+    fn judge(&self, rule: &CompiledRule, secret: &[u8]) -> Verdict {
+        use DropReason::*;
+        if secret.is_empty() {
+            return Verdict::Drop(Empty);
+        }
+        if let Some(a) = rule.allow.iter().find(|a| a.is_match(secret)) {
+            return Verdict::Drop(RuleAllow(a.as_str().to_string()));
+        }
+        if rule.placeholder_check {
+            if let Some(why) = validate::placeholder_reason(secret) {
+                return Verdict::Drop(Placeholder(why));
+            }
+        }
+        if let Some(min) = rule.entropy {
+            let got = validate::shannon_entropy(secret);
+            if got < min {
+                return Verdict::Drop(Entropy { got, min });
+            }
+        }
+        if let Some(kind) = rule.checksum {
+            if !validate::checksum_ok(kind, secret) {
+                return Verdict::Drop(Checksum);
+            }
+        }
+        for v in &rule.validate {
+            let rejected = match v {
+                Validator::GenericValue | Validator::UrlPassword => generic::reject_value(secret),
+            };
+            if let Some(why) = rejected {
+                return Verdict::Drop(NotASecret(why));
+            }
+        }
+        Verdict::Report
+    }
+
+    /// Where reported candidates overlap, the most confident (then the longest,
+    /// then the earliest-defined) rule keeps the text.
+    fn resolve_overlaps(&self, judged: &mut [Judged]) {
+        let rank = |j: &Judged| {
+            let r = &self.rules.rules[j.candidate.rule];
+            (
+                r.meta.confidence,
+                j.candidate.end - j.candidate.start,
+                std::cmp::Reverse(j.candidate.rule),
+            )
+        };
+        let reported: Vec<usize> = (0..judged.len())
+            .filter(|&i| judged[i].verdict == Verdict::Report)
+            .collect();
+        for (a_pos, &a) in reported.iter().enumerate() {
+            for &b in &reported[a_pos + 1..] {
+                if judged[b].candidate.start >= judged[a].candidate.end {
+                    break;
+                }
+                if judged[a].verdict != Verdict::Report || judged[b].verdict != Verdict::Report {
+                    continue;
+                }
+                let (loser, winner) = if rank(&judged[a]) >= rank(&judged[b]) {
+                    (b, a)
+                } else {
+                    (a, b)
+                };
+                let by = self.rules.rules[judged[winner].candidate.rule]
+                    .meta
+                    .id
+                    .clone();
+                judged[loser].verdict = Verdict::Drop(DropReason::Overlapped(by));
+            }
+        }
+    }
+
+    fn findings<'a>(
+        &self,
+        path: &str,
+        bytes: &[u8],
+        reported: impl Iterator<Item = &'a Candidate>,
+    ) -> Vec<Finding> {
+        let mut counter = lines::LineCounter::new(bytes);
+        reported
+            .map(|c| {
+                let rule = &self.rules.rules[c.rule];
+                let secret =
+                    Secret::new(String::from_utf8_lossy(&bytes[c.start..c.end]).into_owned());
+                let line = counter.line_of(c.start);
+                let end_line = line + memchr::memchr_iter(b'\n', &bytes[c.start..c.end]).count();
+                Finding {
+                    rule: rule.meta.clone(),
+                    location: Location {
+                        path: path.to_string(),
+                        line,
+                        column: lines::column(bytes, c.start),
+                        end_line,
+                        end_column: lines::column(bytes, c.end),
+                    },
+                    fingerprint: Fingerprint::new(&rule.meta.id, path, &secret),
+                    context: lines::context(bytes, c.start, c.end),
+                    secret,
+                    commit: None,
+                }
+            })
+            .collect()
+    }
+}
+
+/// The part of the blob a rule's regex sees for a keyword hit: the hit's line
+/// (at most [`MAX_REACH`] either side), plus the rule's extra lines before and
+/// bytes after.
+fn window(bytes: &[u8], hs: usize, he: usize, rule: &CompiledRule) -> (usize, usize) {
+    let mut s = lines::line_start(bytes, hs).max(hs.saturating_sub(MAX_REACH));
+    for _ in 0..rule.lines_before {
+        if s == 0 {
+            break;
+        }
+        s = lines::line_start(bytes, s - 1).max(s.saturating_sub(MAX_REACH));
+    }
+    let e = lines::line_end(bytes, he).min(he + MAX_REACH);
+    let e = (e + rule.bytes_after).min(bytes.len());
+    (s, e)
+}

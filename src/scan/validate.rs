@@ -1,0 +1,174 @@
+//! Tests a candidate's secret must pass to become a finding: known
+//! placeholders, randomness (Shannon entropy), and checksums.
+
+use crate::rules::Checksum;
+
+/// Shannon entropy in bits per character.
+pub fn shannon_entropy(s: &[u8]) -> f64 {
+    if s.is_empty() {
+        return 0.0;
+    }
+    let mut counts = [0u32; 256];
+    for &b in s {
+        counts[b as usize] += 1;
+    }
+    let n = s.len() as f64;
+    counts
+        .iter()
+        .filter(|&&c| c > 0)
+        .map(|&c| {
+            let p = c as f64 / n;
+            -p * p.log2()
+        })
+        .sum()
+}
+
+/// Words and marks that documentation puts where a key goes.
+const PLACEHOLDER_MARKERS: &[&str] = &[
+    "example",
+    "placeholder",
+    "changeme",
+    "change_me",
+    "change-me",
+    "replaceme",
+    "replace_me",
+    "replace-me",
+    "replace_with",
+    "your_",
+    "your-",
+    "yourapi",
+    "yourkey",
+    "yoursecret",
+    "yourtoken",
+    "yourpass",
+    "xxxx",
+    "****",
+    "....",
+    "…",
+    "redacted",
+    "dummy",
+    "notreal",
+    "not_real",
+    "not-a-real",
+    "insert_",
+    "insert-",
+    "enter_your",
+    "put_your",
+    "123456789",
+    "abcdefgh",
+    "qwerty",
+    "secretvalue",
+    "apikeyfor",
+    "todo",
+    "fixme",
+    "<",
+    ">",
+    "${",
+    "{{",
+    "$(",
+];
+
+/// Why a value looks like a placeholder, or `None` when it does not.
+pub fn placeholder_reason(secret: &[u8]) -> Option<&'static str> {
+    let lower = secret.to_ascii_lowercase();
+    for m in PLACEHOLDER_MARKERS {
+        if memchr::memmem::find(&lower, m.as_bytes()).is_some() {
+            return Some(m);
+        }
+    }
+    if secret.len() >= 6 {
+        // One character repeated (`sk-aaaaaaaa…`): the commonest byte fills most of it.
+        let mut counts = [0u32; 256];
+        for &b in secret {
+            counts[b as usize] += 1;
+        }
+        let max = *counts.iter().max().unwrap_or(&0) as usize;
+        if max * 2 > secret.len() {
+            return Some("one character repeated");
+        }
+    }
+    // `%API_KEY%` (Windows) and `$API_KEY` are references, not values.
+    if secret.len() > 2 && secret[0] == b'%' && secret[secret.len() - 1] == b'%' {
+        return Some("%VAR% reference");
+    }
+    None
+}
+
+/// Checks the checksum a token carries; `true` when it is valid.
+pub fn checksum_ok(kind: Checksum, secret: &[u8]) -> bool {
+    match kind {
+        Checksum::Crc32Base62 => crc32_base62_ok(secret),
+    }
+}
+
+/// GitHub (`ghp_`, `gho_`, `ghu_`, `ghs_`, `ghr_`) and npm (`npm_`) tokens end
+/// in the base62 CRC32 (IEEE) of the random body, left-padded to 6.
+fn crc32_base62_ok(secret: &[u8]) -> bool {
+    let Some(us) = memchr::memchr(b'_', secret) else {
+        return false;
+    };
+    let rest = &secret[us + 1..];
+    if rest.len() <= 6 {
+        return false;
+    }
+    let (body, check) = rest.split_at(rest.len() - 6);
+    base62_6(crc32fast::hash(body)).as_bytes() == check
+}
+
+fn base62_6(mut n: u32) -> String {
+    const ALPHABET: &[u8; 62] = b"0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
+    let mut out = [b'0'; 6];
+    for slot in out.iter_mut().rev() {
+        *slot = ALPHABET[(n % 62) as usize];
+        n /= 62;
+    }
+    String::from_utf8(out.to_vec()).expect("ascii")
+}
+
+/// Builds a token that passes [`checksum_ok`] from a prefix and a 30-char
+/// body; tests and fixtures use it to make valid-looking fakes.
+pub fn with_crc32_base62(prefix: &str, body: &str) -> String {
+    format!(
+        "{prefix}{body}{}",
+        base62_6(crc32fast::hash(body.as_bytes()))
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn entropy_of_uniform_and_constant() {
+        assert_eq!(shannon_entropy(b"aaaa"), 0.0);
+        assert!((shannon_entropy(b"abcd") - 2.0).abs() < 1e-9);
+    }
+
+    #[test]
+    fn placeholders_are_recognised() {
+        for p in [
+            "your_api_key_here",
+            "YOUR_API_KEY",
+            "<YOUR_KEY>",
+            "${OPENAI_API_KEY}",
+            "{{ api_key }}",
+            "%API_KEY%",
+            "AKIAIOSFODNN7EXAMPLE",
+            "sk-xxxxxxxxxxxxxxxx",
+            "aaaaaaaaaaaaaaaa",
+        ] {
+            assert!(placeholder_reason(p.as_bytes()).is_some(), "{p}");
+        }
+        assert!(placeholder_reason(b"q8Zr2LmX0vTb7YcN4kPw").is_none());
+    }
+
+    #[test]
+    fn crc32_checksum_round_trips() {
+        let t = with_crc32_base62("ghp_", "Zq3V9kLmNbX2cR7tYp4WsD8fGh1JkQ");
+        assert_eq!(t.len(), 40);
+        assert!(checksum_ok(Checksum::Crc32Base62, t.as_bytes()));
+        let mut bad = t.into_bytes();
+        bad[10] = if bad[10] == b'a' { b'b' } else { b'a' };
+        assert!(!checksum_ok(Checksum::Crc32Base62, &bad));
+    }
+}
