@@ -1,0 +1,262 @@
+//! `keylint scan` on the filesystem: what is walked, what is skipped, exit
+//! codes, output formats, and that no output holds a full secret.
+
+mod common;
+use common::*;
+use predicates::prelude::*;
+
+#[test]
+fn finds_a_key_reports_it_redacted_and_exits_1() {
+    let t = Tree::new();
+    let key = fake_openai_key(1);
+    t.write(
+        "app/settings.py",
+        format!("import os\nOPENAI_API_KEY = \"{key}\"\n"),
+    );
+    let out = t.scan().assert().code(1).get_output().clone();
+    let stdout = String::from_utf8(out.stdout).unwrap();
+    assert!(stdout.contains("error[openai-api-key]"), "{stdout}");
+    assert!(stdout.contains("app/settings.py:2:19"), "{stdout}");
+    assert!(stdout.contains("sk-p…"), "{stdout}");
+    assert!(!stdout.contains(&key), "full secret printed");
+    let stderr = String::from_utf8(out.stderr).unwrap();
+    assert!(stderr.contains("1 finding in 1 file"), "{stderr}");
+    assert!(!stderr.contains(&key));
+}
+
+#[test]
+fn clean_tree_exits_0() {
+    let t = Tree::new();
+    t.write(
+        "main.py",
+        "print('hello')\napi_key = os.environ['OPENAI_API_KEY']\n",
+    );
+    t.scan().assert().code(0).stdout("");
+}
+
+#[test]
+fn show_secrets_prints_the_full_value() {
+    let t = Tree::new();
+    let key = fake_openai_key(2);
+    t.write("a.env", format!("OPENAI_API_KEY={key}\n"));
+    t.scan()
+        .arg("--show-secrets")
+        .assert()
+        .code(1)
+        .stdout(predicate::str::contains(key.as_str()));
+}
+
+#[test]
+fn hidden_files_are_scanned_but_git_dir_and_ignored_files_are_not() {
+    let t = Tree::new();
+    let key = fake_openai_key(3);
+    t.write(".env", format!("OPENAI_API_KEY={key}\n"));
+    t.write(".git/config", format!("token = {key}\n"));
+    t.write("build/out.txt", format!("{key}\n"));
+    t.write(".ignore", "build/\n");
+    let out = t
+        .scan()
+        .args(["--format", "json"])
+        .assert()
+        .code(1)
+        .get_output()
+        .clone();
+    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let paths: Vec<&str> = doc["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["path"].as_str().unwrap())
+        .collect();
+    assert_eq!(paths, [".env"]);
+    // --no-ignore scans ignored files, still never .git/.
+    let out = t
+        .scan()
+        .args(["--format", "json", "--no-ignore"])
+        .assert()
+        .code(1)
+        .get_output()
+        .clone();
+    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let paths: Vec<&str> = doc["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["path"].as_str().unwrap())
+        .collect();
+    assert_eq!(paths, [".env", "build/out.txt"]);
+}
+
+#[test]
+fn binary_large_and_invalid_utf8_files_do_not_crash() {
+    let t = Tree::new();
+    let key = fake_openai_key(4);
+    let mut binary = vec![0u8, 1, 2, 3];
+    binary.extend_from_slice(key.as_bytes());
+    t.write("blob.bin", binary);
+    t.write("big.txt", format!("{}\nk={key}\n", "x".repeat(2 << 20)));
+    let mut latin1 = b"caf\xe9 \xff\xfe token: ".to_vec();
+    latin1.extend_from_slice(key.as_bytes());
+    latin1.push(b'\n');
+    t.write("latin1.txt", latin1);
+    let out = t
+        .scan()
+        .args(["--format", "json", "--max-file-size", "1MiB"])
+        .assert()
+        .code(1)
+        .get_output()
+        .clone();
+    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let findings = doc["findings"].as_array().unwrap();
+    assert_eq!(findings.len(), 1, "{doc}");
+    assert_eq!(findings[0]["path"], "latin1.txt");
+    assert_eq!(doc["summary"]["skipped_binary"], 1);
+    assert_eq!(doc["summary"]["skipped_large"], 1);
+}
+
+#[cfg(unix)]
+#[test]
+fn symlink_loops_are_not_followed() {
+    let t = Tree::new();
+    std::fs::create_dir_all(t.path().join("a")).unwrap();
+    std::os::unix::fs::symlink("..", t.path().join("a/loop")).unwrap();
+    t.write("a/ok.txt", "nothing here\n");
+    t.scan().assert().code(0);
+}
+
+#[test]
+fn missing_path_is_an_error_with_exit_2() {
+    let t = Tree::new();
+    t.scan()
+        .arg("does-not-exist")
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains(
+            "does-not-exist: no such file or directory",
+        ));
+}
+
+#[test]
+fn bad_flag_and_bad_size_exit_2() {
+    let t = Tree::new();
+    t.scan().arg("--frobnicate").assert().code(2);
+    t.scan()
+        .args(["--max-file-size", "ten"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("not a size"));
+}
+
+#[test]
+fn output_file_is_written_and_stdout_stays_empty() {
+    let t = Tree::new();
+    t.write("k.txt", format!("OPENAI_API_KEY={}\n", fake_openai_key(5)));
+    t.scan()
+        .args(["--format", "json", "--output", "report.json"])
+        .assert()
+        .code(1)
+        .stdout("");
+    let doc: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(t.path().join("report.json")).unwrap())
+            .unwrap();
+    assert_eq!(doc["findings"][0]["rule_id"], "openai-api-key");
+    assert_eq!(doc["findings"][0]["redacted"], true);
+    assert_eq!(doc["keylint"]["schema_version"], 1);
+}
+
+#[test]
+fn output_to_a_missing_directory_is_an_error_naming_it() {
+    let t = Tree::new();
+    t.write("k.txt", "nothing\n");
+    t.scan()
+        .args(["--output", "no/such/dir/report.json"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("no/such/dir/report.json"));
+}
+
+#[test]
+fn output_order_is_deterministic() {
+    let t = Tree::new();
+    for i in 0..40 {
+        t.write(
+            &format!("d{}/f{i}.txt", i % 7),
+            format!("OPENAI_API_KEY={}\n", fake_openai_key(100 + i)),
+        );
+    }
+    let a = t
+        .scan()
+        .args(["--format", "json", "-q"])
+        .output()
+        .unwrap()
+        .stdout;
+    let b = t
+        .scan()
+        .args(["--format", "json", "-q", "-j", "1"])
+        .output()
+        .unwrap()
+        .stdout;
+    let strip = |v: Vec<u8>| {
+        let mut d: serde_json::Value = serde_json::from_slice(&v).unwrap();
+        d["summary"]["elapsed"] = serde_json::Value::Null;
+        d["findings"].clone()
+    };
+    assert_eq!(strip(a), strip(b));
+}
+
+#[test]
+fn inline_allow_comment_suppresses_only_its_line() {
+    let t = Tree::new();
+    t.write(
+        "cfg.py",
+        format!(
+            "A = \"{}\"  # keylint:allow\nB = \"{}\"\n",
+            fake_openai_key(7),
+            fake_openai_key(8)
+        ),
+    );
+    let out = t
+        .scan()
+        .args(["--format", "json"])
+        .assert()
+        .code(1)
+        .get_output()
+        .clone();
+    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let lines: Vec<u64> = doc["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["line"].as_u64().unwrap())
+        .collect();
+    assert_eq!(lines, [2]);
+}
+
+#[test]
+fn color_always_colours_and_never_does_not() {
+    let t = Tree::new();
+    t.write("k.txt", format!("OPENAI_API_KEY={}\n", fake_openai_key(9)));
+    t.scan()
+        .args(["--color", "always"])
+        .assert()
+        .code(1)
+        .stdout(predicate::str::contains("\x1b["));
+    t.scan()
+        .assert()
+        .code(1)
+        .stdout(predicate::str::contains("\x1b[").not());
+}
+
+#[test]
+fn rules_lists_and_checks() {
+    keylint()
+        .arg("rules")
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("openai-api-key"));
+    keylint()
+        .args(["rules", "check"])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("0 failures"));
+}
