@@ -47,7 +47,7 @@ pub fn check(rules: Arc<Rules>) -> (Vec<CheckFailure>, usize) {
                     .collect();
                 // Why it was dropped, if the regex matched at all.
                 let why: Vec<String> = scanner
-                    .explain(ex.input.as_bytes())
+                    .explain(path, ex.input.as_bytes())
                     .into_iter()
                     .filter(|j| scanner.rule(j.candidate.rule).meta.id == *id)
                     .map(|j| format!("{:?}", j.verdict))

@@ -30,8 +30,12 @@ pub struct RuleMeta {
 pub struct CompiledRule {
     pub meta: Arc<RuleMeta>,
     pub regex: Regex,
-    /// Index of the capture group holding the secret.
-    pub secret_group: usize,
+    /// Capture groups that may hold the secret: every group whose name starts
+    /// with `secret` (alternatives such as quoted and unquoted values), else
+    /// group 1, else the whole match. The first that participates wins.
+    pub secret_groups: Vec<usize>,
+    /// Index of the capture group named `name`, if the rule has one.
+    pub name_group: Option<usize>,
     pub allow: Vec<Regex>,
     pub entropy: Option<f64>,
     pub checksum: Option<Checksum>,
@@ -122,10 +126,16 @@ fn compile_rule(origin: &str, provider: &ProviderSpec, spec: &RuleSpec) -> Resul
         message: format!("{pattern:?}: {}", e.to_string().replace('\n', " ")),
     };
     let regex = compile_regex(&spec.regex).map_err(|e| regex_err(&spec.regex, e))?;
-    let secret_group = regex
+    let mut secret_groups: Vec<usize> = regex
         .capture_names()
-        .position(|n| n == Some("secret"))
-        .unwrap_or(if regex.captures_len() > 1 { 1 } else { 0 });
+        .enumerate()
+        .filter(|(_, n)| n.is_some_and(|n| n.starts_with("secret")))
+        .map(|(i, _)| i)
+        .collect();
+    if secret_groups.is_empty() {
+        secret_groups.push(if regex.captures_len() > 1 { 1 } else { 0 });
+    }
+    let name_group = regex.capture_names().position(|n| n == Some("name"));
     let allow = spec
         .allow
         .iter()
@@ -144,7 +154,8 @@ fn compile_rule(origin: &str, provider: &ProviderSpec, spec: &RuleSpec) -> Resul
             tags: spec.tags.clone(),
         }),
         regex,
-        secret_group,
+        secret_groups,
+        name_group,
         allow,
         entropy: spec.entropy,
         checksum: spec.checksum,

@@ -83,7 +83,9 @@ pub struct RuleSpec {
     pub id: String,
     pub description: String,
     /// The pattern, matched on bytes with Unicode off. The secret is the
-    /// capture group named `secret`, else group 1, else the whole match.
+    /// first participating capture group whose name starts with `secret`,
+    /// else group 1, else the whole match. A group named `name` captures the
+    /// variable or key the secret is assigned to, for validators that read it.
     pub regex: String,
     /// Literal strings, matched case-insensitively, at least one of which
     /// occurs within the rule's window whenever the regex can match. They gate
@@ -155,6 +157,8 @@ pub enum Validator {
     GenericValue,
     /// Connection-URL password: not a placeholder or an interpolation.
     UrlPassword,
+    /// `Basic <base64>`: must decode to `user:password` with a real password.
+    Base64Credentials,
 }
 
 /// How sure a match is a real credential. Orders findings when spans overlap.

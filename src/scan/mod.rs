@@ -27,6 +27,9 @@ pub struct Candidate {
     /// Byte range of the secret in the blob.
     pub start: usize,
     pub end: usize,
+    /// Byte range of the `name` capture group (the variable or key the secret
+    /// is assigned to), for rules that have one.
+    pub name: Option<(usize, usize)>,
 }
 
 /// Why a candidate was dropped, for `--explain`.
@@ -85,7 +88,7 @@ impl Scanner {
 
     /// Scans one blob; `path` is what findings report.
     pub fn scan(&self, path: &str, bytes: &[u8]) -> Vec<Finding> {
-        let judged = self.judge_all(bytes);
+        let judged = self.judge_all(path, bytes);
         self.findings(
             path,
             bytes,
@@ -97,15 +100,15 @@ impl Scanner {
     }
 
     /// Every candidate with its verdict, reported or not.
-    pub fn explain(&self, bytes: &[u8]) -> Vec<Judged> {
-        self.judge_all(bytes)
+    pub fn explain(&self, path: &str, bytes: &[u8]) -> Vec<Judged> {
+        self.judge_all(path, bytes)
     }
 
     pub fn rule(&self, idx: usize) -> &CompiledRule {
         &self.rules.rules[idx]
     }
 
-    fn judge_all(&self, bytes: &[u8]) -> Vec<Judged> {
+    fn judge_all(&self, path: &str, bytes: &[u8]) -> Vec<Judged> {
         let candidates = self.candidates(bytes);
         if candidates.is_empty() {
             return Vec::new();
@@ -113,7 +116,7 @@ impl Scanner {
         let mut judged: Vec<Judged> = candidates
             .into_iter()
             .map(|c| {
-                let verdict = self.judge(&self.rules.rules[c.rule], &bytes[c.start..c.end]);
+                let verdict = self.judge(&self.rules.rules[c.rule], path, bytes, &c);
                 Judged {
                     candidate: c,
                     verdict,
@@ -150,11 +153,15 @@ impl Scanner {
             }
             let rule = &self.rules.rules[r];
             for caps in rule.regex.captures_iter(&bytes[s..e]) {
-                if let Some(g) = caps.get(rule.secret_group) {
+                if let Some(g) = rule.secret_groups.iter().find_map(|&i| caps.get(i)) {
                     out.push(Candidate {
                         rule: r,
                         start: s + g.start(),
                         end: s + g.end(),
+                        name: rule
+                            .name_group
+                            .and_then(|n| caps.get(n))
+                            .map(|m| (s + m.start(), s + m.end())),
                     });
                 }
             }
@@ -164,8 +171,9 @@ impl Scanner {
         out
     }
 
-    fn judge(&self, rule: &CompiledRule, secret: &[u8]) -> Verdict {
+    fn judge(&self, rule: &CompiledRule, path: &str, bytes: &[u8], c: &Candidate) -> Verdict {
         use DropReason::*;
+        let secret = &bytes[c.start..c.end];
         if secret.is_empty() {
             return Verdict::Drop(Empty);
         }
@@ -190,7 +198,9 @@ impl Scanner {
         }
         for v in &rule.validate {
             let rejected = match v {
-                Validator::GenericValue | Validator::UrlPassword => generic::reject_value(secret),
+                Validator::GenericValue => generic::reject_assignment(&generic::Assignment::new(path, bytes, c)),
+                Validator::UrlPassword => generic::reject_url_password(secret),
+                Validator::Base64Credentials => generic::reject_basic_auth(secret),
             };
             if let Some(why) = rejected {
                 return Verdict::Drop(NotASecret(why));
