@@ -159,6 +159,8 @@ pub enum Validator {
     UrlPassword,
     /// `Basic <base64>`: must decode to `user:password` with a real password.
     Base64Credentials,
+    /// A PEM block: its body must be key material, not `...` or a note.
+    PemBody,
 }
 
 /// How sure a match is a real credential. Orders findings when spans overlap.

@@ -28,6 +28,9 @@ pub struct Assignment<'a> {
     pub value: &'a [u8],
     /// The byte just before the value, if it is a quote.
     pub quote: Option<u8>,
+    /// The name follows `::` (`AWS::ApiGateway::ApiKey`): a type path used
+    /// as a label, not a variable holding a secret.
+    pub namespaced: bool,
 }
 
 impl<'a> Assignment<'a> {
@@ -37,11 +40,15 @@ impl<'a> Assignment<'a> {
             .checked_sub(1)
             .map(|i| bytes[i])
             .filter(|b| matches!(b, b'"' | b'\'' | b'`'));
+        let namespaced = c
+            .name
+            .is_some_and(|(s, _)| s >= 2 && &bytes[s - 2..s] == b"::");
         Assignment {
             path,
             name: c.name.map_or(&[][..], |(s, e)| &bytes[s..e]),
             value: &bytes[c.start..c.end],
             quote,
+            namespaced,
         }
     }
 }
@@ -76,15 +83,106 @@ pub fn name_words(name: &[u8]) -> Vec<String> {
     words
 }
 
-const PASSWORD_WORDS: &[&str] = &["password", "passwd", "pwd", "pass", "passphrase", "passw", "pword"];
-const SECRET_WORDS: &[&str] = &["secret", "token", "apikey", "credential", "credentials", "creds", "nkey", "seed"];
+const PASSWORD_WORDS: &[&str] = &[
+    "password",
+    "passwd",
+    "pwd",
+    "pass",
+    "passphrase",
+    "passw",
+    "pword",
+];
+const SECRET_WORDS: &[&str] = &[
+    "secret",
+    "token",
+    "apikey",
+    "credential",
+    "credentials",
+    "creds",
+    "nkey",
+    "seed",
+];
+/// Words that, just before `token`, name a token that grants nothing:
+/// pagination cursors, idempotency and change tokens, parser tokens.
+const NON_CREDENTIAL_TOKENS: &[&str] = &[
+    "next",
+    "page",
+    "paging",
+    "pagination",
+    "continuation",
+    "idempotency",
+    "request",
+    "change",
+    "lock",
+    "purchase",
+    "sequence",
+    "forward",
+    "backward",
+    "marker",
+    "cursor",
+    "sync",
+    "input",
+    "output",
+    "resume",
+    "start",
+    "end",
+    "update",
+    "action",
+    "cancel",
+    "csrf",
+    "xsrf",
+    "parse",
+    "lexer",
+    "current",
+    "last",
+    "first",
+    "prev",
+    "previous",
+    "verification",
+    "err",
+    "error",
+];
+
 /// Words that, just before `key`, make it a credential (`api_key`,
 /// `cookieValidationKey`) rather than a lookup key (`sort_key`, `cache_key`).
 const KEY_QUALIFIERS: &[&str] = &[
-    "api", "secret", "private", "access", "encryption", "encrypt", "signing", "sign", "auth", "client",
-    "master", "app", "consumer", "validation", "hmac", "session", "webhook", "license", "service",
-    "account", "shared", "crypt", "cipher", "aes", "jwt", "subscription", "storage", "admin", "live",
-    "secure", "security", "root", "server", "user", "dev", "prod", "test",
+    "api",
+    "secret",
+    "private",
+    "access",
+    "encryption",
+    "encrypt",
+    "signing",
+    "sign",
+    "auth",
+    "client",
+    "master",
+    "app",
+    "consumer",
+    "validation",
+    "hmac",
+    "session",
+    "webhook",
+    "license",
+    "service",
+    "account",
+    "shared",
+    "crypt",
+    "cipher",
+    "aes",
+    "jwt",
+    "subscription",
+    "storage",
+    "admin",
+    "live",
+    "secure",
+    "security",
+    "root",
+    "server",
+    "user",
+    "dev",
+    "prod",
+    "test",
 ];
 /// Suffixes compounds end in: `dbpassword`, `authtoken`, `appsecret`.
 const COMPOUND_SUFFIXES: &[(&str, NameKind)] = &[
@@ -107,7 +205,8 @@ pub fn name_kind(name: &[u8]) -> Option<NameKind> {
     let mut end = words.len();
     while end > 0 {
         let w = &words[end - 1];
-        let versionish = w.bytes().all(|b| b.is_ascii_digit()) || (w.len() <= 3 && w.starts_with('v'));
+        let versionish =
+            w.bytes().all(|b| b.is_ascii_digit()) || (w.len() <= 3 && w.starts_with('v'));
         if versionish && end > 1 {
             end -= 1;
         } else {
@@ -119,6 +218,10 @@ pub fn name_kind(name: &[u8]) -> Option<NameKind> {
         return Some(NameKind::Password);
     }
     if SECRET_WORDS.contains(&last) {
+        let before = end.checked_sub(2).map(|i| words[i].as_str());
+        if last == "token" && before.is_some_and(|w| NON_CREDENTIAL_TOKENS.contains(&w)) {
+            return None;
+        }
         return Some(NameKind::Secret);
     }
     if last == "key" {
@@ -133,21 +236,163 @@ pub fn name_kind(name: &[u8]) -> Option<NameKind> {
         .map(|&(_, kind)| kind)
 }
 
+/// The most frequent letter pairs of English prose (those covering 90% of
+/// pairs in the Python documentation's text). Random strings use them far
+/// less often than words do: a random 10-letter string has a median share of
+/// 0.22 and exceeds 0.55 in under 3% of cases; English words score 0.65-1.0.
+const COMMON_BIGRAMS: &[u8] = b"abacaialamanarasataubebjblbucacechciclcoctcudedieaecedeeefelemenepeqeresetevexeyfifofugeguhahehihoiaibicidieifigiliminioirisitivjekelalelilllolsltlulymamemompnancndnengninonsntobocodolomonoporosotouowpapeplpoppprptqurardrergrirmrnrorrrsrtryseshsisospssstsutatethtitotrtstttutyueuiulumunupurusutvavewhwixcxpyp";
+
+const fn bigram_table() -> [u32; 26] {
+    let mut table = [0u32; 26];
+    let mut i = 0;
+    while i + 1 < COMMON_BIGRAMS.len() {
+        let a = (COMMON_BIGRAMS[i] - b'a') as usize;
+        let b = COMMON_BIGRAMS[i + 1] - b'a';
+        table[a] |= 1 << b;
+        i += 2;
+    }
+    table
+}
+static BIGRAMS: [u32; 26] = bigram_table();
+
+/// Share of a letters-only value's adjacent pairs that are common in English.
+pub fn english_bigram_share(v: &[u8]) -> f64 {
+    let pairs = v.len().saturating_sub(1);
+    if pairs == 0 || !v.iter().all(|b| b.is_ascii_alphabetic()) {
+        return 0.0;
+    }
+    let common = v
+        .windows(2)
+        .filter(|w| {
+            let (a, b) = (
+                w[0].to_ascii_lowercase() - b'a',
+                w[1].to_ascii_lowercase() - b'a',
+            );
+            BIGRAMS[a as usize] & (1 << b) != 0
+        })
+        .count();
+    common as f64 / pairs as f64
+}
+
 /// Values people put in examples and tests; never a real credential.
 const STOCK_VALUES: &[&str] = &[
-    "password", "passwd", "pass", "pwd", "passw0rd", "p@ssw0rd", "p@ssword", "pa55word", "secret",
-    "s3cr3t", "secrets", "topsecret", "top_secret", "mysecret", "my_secret", "mypassword",
-    "my_password", "token", "mytoken", "apikey", "api_key", "key", "test", "testing", "tester",
-    "testpass", "testpassword", "test123", "admin", "admin123", "administrator", "root", "toor",
-    "user", "username", "guest", "foo", "bar", "baz", "qux", "foobar", "foobarbaz", "demo",
-    "example", "sample", "changeme", "changeit", "default", "letmein", "qwerty", "hello",
-    "helloworld", "world", "value", "string", "none", "null", "nil", "empty", "dummy", "fake",
-    "mock", "temp", "tmp", "local", "localhost", "dev", "prod", "abc", "abc123", "xyz", "pw",
-    "password1", "password123", "pass123", "pass1234", "secret123", "hunter2", "welcome",
-    "invalid", "wrong", "incorrect", "bad", "correct", "valid", "required", "optional", "hidden",
-    "private", "public", "redacted", "masked", "unknown", "undefined", "nothing", "anything",
-    "whatever", "something", "bearer", "basic", "digest", "oauth", "oauth2", "jwt", "auth",
-    "login", "logout", "signin", "signup", "enabled", "disabled", "yes", "no", "on", "off",
+    "password",
+    "passwd",
+    "pass",
+    "pwd",
+    "passw0rd",
+    "p@ssw0rd",
+    "p@ssword",
+    "pa55word",
+    "secret",
+    "s3cr3t",
+    "secrets",
+    "topsecret",
+    "top_secret",
+    "mysecret",
+    "my_secret",
+    "mypassword",
+    "my_password",
+    "token",
+    "mytoken",
+    "apikey",
+    "api_key",
+    "key",
+    "test",
+    "testing",
+    "tester",
+    "testpass",
+    "testpassword",
+    "test123",
+    "admin",
+    "admin123",
+    "administrator",
+    "root",
+    "toor",
+    "user",
+    "username",
+    "guest",
+    "foo",
+    "bar",
+    "baz",
+    "qux",
+    "foobar",
+    "foobarbaz",
+    "demo",
+    "example",
+    "sample",
+    "changeme",
+    "changeit",
+    "default",
+    "letmein",
+    "qwerty",
+    "hello",
+    "helloworld",
+    "world",
+    "value",
+    "string",
+    "none",
+    "null",
+    "nil",
+    "empty",
+    "dummy",
+    "fake",
+    "mock",
+    "temp",
+    "tmp",
+    "local",
+    "localhost",
+    "dev",
+    "prod",
+    "abc",
+    "abc123",
+    "xyz",
+    "pw",
+    "password1",
+    "password123",
+    "pass123",
+    "pass1234",
+    "secret123",
+    "hunter2",
+    "welcome",
+    "invalid",
+    "wrong",
+    "incorrect",
+    "bad",
+    "correct",
+    "valid",
+    "required",
+    "optional",
+    "hidden",
+    "private",
+    "public",
+    "redacted",
+    "masked",
+    "unknown",
+    "undefined",
+    "nothing",
+    "anything",
+    "whatever",
+    "something",
+    "bearer",
+    "basic",
+    "digest",
+    "oauth",
+    "oauth2",
+    "jwt",
+    "auth",
+    "login",
+    "logout",
+    "signin",
+    "signup",
+    "enabled",
+    "disabled",
+    "yes",
+    "no",
+    "on",
+    "off",
+    "true",
+    "false",
 ];
 
 const CODE_EXTENSIONS: &[&str] = &[
@@ -166,6 +411,9 @@ pub fn reject_assignment(a: &Assignment) -> Option<&'static str> {
     let Some(kind) = name_kind(a.name) else {
         return Some("the name does not name a credential");
     };
+    if a.namespaced {
+        return Some("a `::`-qualified type name, not a variable");
+    }
     let v = a.value;
     let min_len = match kind {
         NameKind::Password => 4,
@@ -184,19 +432,27 @@ pub fn reject_assignment(a: &Assignment) -> Option<&'static str> {
     }
     // `password: password`, `token = authToken`: the value repeats the name.
     let words = name_words(a.name);
-    if words.iter().any(|w| w.len() >= 3 && lower_str.contains(w.as_str())) {
+    if words
+        .iter()
+        .any(|w| w.len() >= 3 && lower_str.contains(w.as_str()))
+    {
         return Some("the value repeats the name");
     }
     if looks_like_identifier(v) {
         return Some("an identifier");
     }
+    if v.iter().all(|b| b.is_ascii_alphabetic()) && english_bigram_share(v) >= 0.6 {
+        return Some("an English word");
+    }
     if a.quote.is_none() {
         // Unquoted in code is an expression (`cfg.Password = pass`); in
         // config files (.env, YAML, .properties) it is a literal.
-        if v.iter().any(|b| matches!(b, b'.' | b'(' | b'[' | b'{' | b'$' | b'&' | b'|' | b'?')) {
+        if v.iter()
+            .any(|b| matches!(b, b'.' | b'(' | b'[' | b'{' | b'$' | b'&' | b'|' | b'?'))
+        {
             return Some("an expression");
         }
-        if CODE_EXTENSIONS.contains(&extension(a.path)) && !has_letters_and_digits(v) && v.len() < 8 {
+        if CODE_EXTENSIONS.contains(&extension(a.path)) && !has_letters_and_digits(v) {
             return Some("an unquoted word in code");
         }
     }
@@ -218,21 +474,65 @@ fn reject_common(v: &[u8]) -> Option<&'static str> {
     }
     let lower = v.to_ascii_lowercase();
     const REFERENCES: &[&str] = &[
-        "os.environ", "os.getenv", "process.env", "getenv", "env[", "env.", "environ", "secrets.",
-        "vault:", "ssm:", "arn:aws", "function", "lambda", "=>", "://", "\\n", "\\t", "%s", "%d",
-        "%v", "{0}", "{}",
+        "os.environ",
+        "os.getenv",
+        "process.env",
+        "getenv",
+        "env[",
+        "env.",
+        "environ",
+        "secrets.",
+        "vault:",
+        "ssm:",
+        "arn:aws",
+        "function",
+        "lambda",
+        "=>",
+        "://",
+        "\\n",
+        "\\t",
+        "%s",
+        "%d",
+        "%v",
+        "{0}",
+        "{}",
     ];
-    if REFERENCES.iter().any(|r| memchr::memmem::find(&lower, r.as_bytes()).is_some()) {
+    if REFERENCES
+        .iter()
+        .any(|r| memchr::memmem::find(&lower, r.as_bytes()).is_some())
+    {
         return Some("a reference or format string, not a value");
     }
-    if matches!(v[0], b'$' | b'%' | b'#' | b'@' | b'&' | b'*') && v.len() > 1 && v[1].is_ascii_alphabetic() {
+    if matches!(v[0], b'$' | b'%' | b'#' | b'@' | b'&' | b'*')
+        && v.len() > 1
+        && v[1].is_ascii_alphabetic()
+    {
         return Some("a variable or reference");
     }
-    if v.starts_with(b"/") || v.starts_with(b"./") || v.starts_with(b"~/") || v.starts_with(b"../") {
+    if v.starts_with(b"/") || v.starts_with(b"./") || v.starts_with(b"~/") || v.starts_with(b"../")
+    {
         return Some("a path");
     }
     if v.starts_with(b"0x") || v.starts_with(b"0X") {
         return Some("a number");
+    }
+    if is_uuid(v) {
+        return Some("a UUID: an identifier, not a secret");
+    }
+    if let Some(open) = memchr::memchr(b'{', v) {
+        if memchr::memchr(b'}', &v[open..]).is_some() {
+            return Some("a template");
+        }
+    }
+    // `no-password-required`, `badpass`, `secret_token_here`: built from the
+    // credential word itself, so a description or a stock test value.
+    const CREDENTIAL_WORDS: &[&str] = &["pass", "pwd", "secret", "token", "credential"];
+    let plain = unleet(&lower);
+    if CREDENTIAL_WORDS
+        .iter()
+        .any(|w| memchr::memmem::find(&plain, w.as_bytes()).is_some())
+    {
+        return Some("contains a credential word: a description or stock value");
     }
     if !v.iter().any(|b| b.is_ascii_alphabetic()) && v.len() < 10 {
         return Some("a number");
@@ -247,6 +547,53 @@ fn reject_common(v: &[u8]) -> Option<&'static str> {
         return Some("a file name");
     }
     None
+}
+
+/// Undoes the letter swaps of "secure-looking" stock values: `p@ssw0rd`,
+/// `s3cr3t`, `pa$$word`.
+fn unleet(lower: &[u8]) -> Vec<u8> {
+    lower
+        .iter()
+        .map(|&b| match b {
+            b'@' | b'4' => b'a',
+            b'0' => b'o',
+            b'1' | b'!' => b'i',
+            b'3' => b'e',
+            b'$' | b'5' => b's',
+            b'7' => b't',
+            _ => b,
+        })
+        .collect()
+}
+
+/// A file that uses AWS's reserved example credentials (`AKIAIOSFODNN7EXAMPLE`,
+/// `wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY`, `…0EXAMPLE` ids) is
+/// documentation: its other hard-coded values are examples too. Only
+/// low- and medium-confidence findings defer to this.
+pub fn is_example_document(bytes: &[u8]) -> bool {
+    let mut at = 0;
+    while let Some(i) = memchr::memmem::find(&bytes[at..], b"EXAMPLE") {
+        let pos = at + i;
+        let before = bytes[..pos]
+            .iter()
+            .rev()
+            .take_while(|b| b.is_ascii_uppercase() || b.is_ascii_digit())
+            .count();
+        if before >= 8 || bytes[pos + 7..].starts_with(b"KEY") {
+            return true;
+        }
+        at = pos + 7;
+    }
+    false
+}
+
+/// `8-4-4-4-12` hex.
+fn is_uuid(v: &[u8]) -> bool {
+    v.len() == 36
+        && v.iter().enumerate().all(|(i, b)| match i {
+            8 | 13 | 18 | 23 => *b == b'-',
+            _ => b.is_ascii_hexdigit(),
+        })
 }
 
 fn has_letters_and_digits(v: &[u8]) -> bool {
@@ -278,7 +625,10 @@ fn looks_like_identifier(v: &[u8]) -> bool {
     let mut i = 1;
     while i < v.len() {
         if v[i].is_ascii_uppercase() {
-            let run = v[i + 1..].iter().take_while(|b| b.is_ascii_lowercase()).count();
+            let run = v[i + 1..]
+                .iter()
+                .take_while(|b| b.is_ascii_lowercase())
+                .count();
             if run < 2 {
                 return false;
             }
@@ -290,9 +640,21 @@ fn looks_like_identifier(v: &[u8]) -> bool {
 }
 
 fn is_hash_like_name(words: &[String]) -> bool {
-    words
-        .iter()
-        .any(|w| matches!(w.as_str(), "hash" | "sha" | "sha1" | "sha256" | "sha512" | "md5" | "digest" | "checksum" | "integrity" | "fingerprint"))
+    words.iter().any(|w| {
+        matches!(
+            w.as_str(),
+            "hash"
+                | "sha"
+                | "sha1"
+                | "sha256"
+                | "sha512"
+                | "md5"
+                | "digest"
+                | "checksum"
+                | "integrity"
+                | "fingerprint"
+        )
+    })
 }
 
 /// A URL's password: not a placeholder, an interpolation or a stock word.
@@ -307,8 +669,13 @@ pub fn reject_url_password(v: &[u8]) -> Option<&'static str> {
     if STOCK_VALUES.contains(&std::str::from_utf8(&lower).unwrap_or("")) {
         return Some("a stock example value");
     }
-    if v.iter().any(|b| matches!(b, b'{' | b'}' | b'<' | b'>' | b'$')) {
+    if v.iter()
+        .any(|b| matches!(b, b'{' | b'}' | b'<' | b'>' | b'$'))
+    {
         return Some("an interpolation");
+    }
+    if v.iter().all(|b| b.is_ascii_alphabetic()) && english_bigram_share(v) >= 0.6 {
+        return Some("an English word");
     }
     None
 }
@@ -340,7 +707,10 @@ pub fn base64_decode(v: &[u8]) -> Option<Vec<u8>> {
             _ => return None,
         } as u32)
     }
-    let v = v.strip_suffix(b"==").or_else(|| v.strip_suffix(b"=")).unwrap_or(v);
+    let v = v
+        .strip_suffix(b"==")
+        .or_else(|| v.strip_suffix(b"="))
+        .unwrap_or(v);
     let mut out = Vec::with_capacity(v.len() * 3 / 4);
     let mut acc = 0u32;
     let mut bits = 0;
@@ -372,6 +742,9 @@ mod tests {
         assert_eq!(name_kind(b"sort_key"), None);
         assert_eq!(name_kind(b"monkey"), None);
         assert_eq!(name_kind(b"password_hash"), None);
+        assert_eq!(name_kind(b"NextToken"), None);
+        assert_eq!(name_kind(b"ClientRequestToken"), None);
+        assert_eq!(name_kind(b"access_token"), Some(NameKind::Secret));
     }
 
     #[test]
@@ -381,6 +754,28 @@ mod tests {
         assert!(!looks_like_identifier(b"dvqytuvd"));
         assert!(!looks_like_identifier(b"R5JI8jp1J"));
         assert!(!looks_like_identifier(b"GSLDVRRE"));
+    }
+
+    #[test]
+    fn english_words_score_high_random_letters_low() {
+        for w in ["position", "minutes", "nextchar", "session", "default"] {
+            assert!(english_bigram_share(w.as_bytes()) >= 0.6, "{w}");
+        }
+        for r in [
+            "krmimwchrgt",
+            "dvqytuvd",
+            "qaqwionwop",
+            "GSLDVRRE",
+            "bfzjwti",
+        ] {
+            assert!(english_bigram_share(r.as_bytes()) < 0.6, "{r}");
+        }
+    }
+
+    #[test]
+    fn example_documents() {
+        assert!(is_example_document(b"AccessKeyId=AKIAIOSFODNN7EXAMPLE\n"));
+        assert!(!is_example_document(b"see the EXAMPLE section\n"));
     }
 
     #[test]

@@ -13,7 +13,7 @@ pub mod lines;
 pub mod validate;
 
 use crate::finding::{Finding, Fingerprint, Location, Secret};
-use crate::rules::{CompiledRule, Rules, Validator};
+use crate::rules::{CompiledRule, Confidence, Rules, Validator};
 use std::sync::Arc;
 
 /// How far around a keyword hit, within its line, a regex looks. Bounds the
@@ -42,6 +42,7 @@ pub enum DropReason {
     NotASecret(&'static str),
     Overlapped(String),
     Empty,
+    ExampleDocument,
 }
 
 impl std::fmt::Display for DropReason {
@@ -56,6 +57,12 @@ impl std::fmt::Display for DropReason {
             DropReason::NotASecret(why) => write!(f, "not a secret: {why}"),
             DropReason::Overlapped(by) => write!(f, "same text reported by rule `{by}`"),
             DropReason::Empty => write!(f, "empty value"),
+            DropReason::ExampleDocument => {
+                write!(
+                    f,
+                    "the file uses AWS's reserved EXAMPLE credentials: documentation"
+                )
+            }
         }
     }
 }
@@ -123,6 +130,7 @@ impl Scanner {
                 }
             })
             .collect();
+        self.drop_examples(bytes, &mut judged);
         self.resolve_overlaps(&mut judged);
         judged
     }
@@ -198,15 +206,32 @@ impl Scanner {
         }
         for v in &rule.validate {
             let rejected = match v {
-                Validator::GenericValue => generic::reject_assignment(&generic::Assignment::new(path, bytes, c)),
+                Validator::GenericValue => {
+                    generic::reject_assignment(&generic::Assignment::new(path, bytes, c))
+                }
                 Validator::UrlPassword => generic::reject_url_password(secret),
                 Validator::Base64Credentials => generic::reject_basic_auth(secret),
+                Validator::PemBody => validate::reject_pem_body(secret),
             };
             if let Some(why) = rejected {
                 return Verdict::Drop(NotASecret(why));
             }
         }
         Verdict::Report
+    }
+
+    /// Less-than-certain findings in a documentation file written with
+    /// reserved example credentials are examples too.
+    fn drop_examples(&self, bytes: &[u8], judged: &mut [Judged]) {
+        let uncertain = |j: &Judged| {
+            j.verdict == Verdict::Report
+                && self.rules.rules[j.candidate.rule].meta.confidence < Confidence::High
+        };
+        if judged.iter().any(uncertain) && generic::is_example_document(bytes) {
+            for j in judged.iter_mut().filter(|j| uncertain(j)) {
+                j.verdict = Verdict::Drop(DropReason::ExampleDocument);
+            }
+        }
     }
 
     /// Where reported candidates overlap, the most confident (then the longest,

@@ -43,10 +43,11 @@ const PLACEHOLDER_MARKERS: &[&str] = &[
     "yourpass",
     "xxxx",
     "****",
-    "....",
+    "...",
     "…",
     "redacted",
     "dummy",
+    "mock",
     "notreal",
     "not_real",
     "not-a-real",
@@ -54,7 +55,10 @@ const PLACEHOLDER_MARKERS: &[&str] = &[
     "insert-",
     "enter_your",
     "put_your",
-    "123456789",
+    "12345678",
+    "a1b2c3",
+    "abcd1234",
+    "abc12",
     "abcdefgh",
     "qwerty",
     "secretvalue",
@@ -90,6 +94,39 @@ pub fn placeholder_reason(secret: &[u8]) -> Option<&'static str> {
     // `%API_KEY%` (Windows) and `$API_KEY` are references, not values.
     if secret.len() > 2 && secret[0] == b'%' && secret[secret.len() - 1] == b'%' {
         return Some("%VAR% reference");
+    }
+    None
+}
+
+/// A PEM block whose body is elided (`...`) or prose (`key omitted`) is
+/// documentation. A real key has at least 64 base64 characters (the smallest
+/// EC keys have about 160); escaped newlines and string quotes are allowed,
+/// since keys are often embedded in code or JSON.
+pub fn reject_pem_body(pem: &[u8]) -> Option<&'static str> {
+    let body_start = memchr::memmem::find(&pem[5..], b"-----").map_or(0, |i| i + 10);
+    let body_end = memchr::memmem::rfind(pem, b"-----END").unwrap_or(pem.len());
+    let body = &pem[body_start.min(body_end)..body_end];
+    if memchr::memmem::find(body, b"...").is_some()
+        || memchr::memmem::find(body, "…".as_bytes()).is_some()
+    {
+        return Some("elided body");
+    }
+    let mut b64 = 0;
+    let mut i = 0;
+    while i < body.len() {
+        match body[i] {
+            b'\\' if matches!(body.get(i + 1), Some(b'n' | b'r')) => i += 1,
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'+' | b'/' | b'=' => b64 += 1,
+            _ => {}
+        }
+        i += 1;
+    }
+    let words = body
+        .split(|b| b.is_ascii_whitespace())
+        .filter(|w| w.len() > 1 && w.iter().all(|b| b.is_ascii_lowercase()))
+        .count();
+    if b64 < 64 || words >= 3 {
+        return Some("no key material in the body");
     }
     None
 }
