@@ -161,6 +161,9 @@ pub struct Finding {
     pub context: LineContext,
     pub fingerprint: Fingerprint,
     pub commit: Option<CommitInfo>,
+    /// GitHub's `primaryLocationLineHash` of the finding's line, computed
+    /// while the file's bytes are at hand when the report needs it (SARIF).
+    pub line_hash: Option<String>,
 }
 
 impl Finding {

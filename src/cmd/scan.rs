@@ -20,6 +20,8 @@ struct ScanPlan {
     scanner: Scanner,
     walk: fs_source::WalkOptions,
     render: RenderOptions,
+    /// SARIF carries GitHub's line hash, computed while the bytes are at hand.
+    line_hashes: bool,
 }
 
 impl ScanPlan {
@@ -47,6 +49,7 @@ impl ScanPlan {
         };
         Ok(ScanPlan {
             scanner: Scanner::new(rules),
+            line_hashes: args.format == Format::Sarif,
             walk,
             render: RenderOptions {
                 color,
@@ -70,6 +73,9 @@ pub fn run(args: &ScanArgs) -> anyhow::Result<ExitCode> {
             let mut f = plan.scanner.scan(path, bytes);
             if !f.is_empty() {
                 inline::retain_unallowed(bytes, &mut f);
+                if plan.line_hashes {
+                    add_line_hashes(bytes, &mut f);
+                }
                 found.lock().expect("no thread panics holding it").extend(f);
             }
         },
@@ -98,6 +104,16 @@ pub fn run(args: &ScanArgs) -> anyhow::Result<ExitCode> {
     })
 }
 
+fn add_line_hashes(bytes: &[u8], findings: &mut [Finding]) {
+    let lines: Vec<usize> = findings.iter().map(|f| f.location.line).collect();
+    for (f, h) in findings
+        .iter_mut()
+        .zip(report::line_hash::line_hashes(bytes, &lines))
+    {
+        f.line_hash = h;
+    }
+}
+
 fn emit(
     args: &ScanArgs,
     plan: &ScanPlan,
@@ -108,7 +124,7 @@ fn emit(
     match args.format {
         Format::Human => report::human::render(&mut buf, findings, plan.render)?,
         Format::Json => report::json::render(&mut buf, findings, summary, plan.render)?,
-        Format::Sarif => anyhow::bail!("--format sarif is not available in this build"),
+        Format::Sarif => report::sarif::render(&mut buf, findings, plan.render)?,
     }
     match &args.output {
         Some(path) => report::write_atomic(path, &buf)

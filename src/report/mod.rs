@@ -3,6 +3,8 @@
 
 pub mod human;
 pub mod json;
+pub mod line_hash;
+pub mod sarif;
 
 use crate::{Error, Result};
 use std::io::Write;

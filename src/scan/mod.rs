@@ -297,6 +297,7 @@ impl Scanner {
                     context: lines::context(bytes, c.start, c.end),
                     secret,
                     commit: None,
+                    line_hash: None,
                 }
             })
             .collect()

@@ -1,0 +1,169 @@
+//! The three renderings of one fixture tree, pinned as snapshots, plus the
+//! properties every rendering must hold: no full secret anywhere, SARIF that
+//! validates against the official 2.1.0 schema and follows GitHub's rules.
+
+mod common;
+use common::*;
+use serde_json::Value;
+
+const FIXTURE: &str = "fixtures/report";
+
+fn run(format: &str) -> (Vec<u8>, i32) {
+    let out = keylint()
+        .args([
+            "scan", FIXTURE, "--no-git", "--color", "never", "-q", "--format", format,
+        ])
+        .output()
+        .unwrap();
+    (out.stdout, out.status.code().unwrap())
+}
+
+/// The full secrets in the fixture tree, found with --show-secrets.
+fn fixture_secrets() -> Vec<String> {
+    let out = keylint()
+        .args([
+            "scan",
+            FIXTURE,
+            "--no-git",
+            "-q",
+            "--format",
+            "json",
+            "--show-secrets",
+        ])
+        .output()
+        .unwrap();
+    let doc: Value = serde_json::from_slice(&out.stdout).unwrap();
+    doc["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["secret"].as_str().unwrap().to_string())
+        .collect()
+}
+
+#[test]
+fn human_output_snapshot() {
+    let (out, code) = run("human");
+    assert_eq!(code, 1);
+    insta::assert_snapshot!(String::from_utf8(out).unwrap());
+}
+
+#[test]
+fn json_output_snapshot() {
+    let (out, _) = run("json");
+    let doc: Value = serde_json::from_slice(&out).unwrap();
+    insta::assert_json_snapshot!(doc);
+}
+
+#[test]
+fn sarif_output_snapshot() {
+    let (out, _) = run("sarif");
+    let mut doc: Value = serde_json::from_slice(&out).unwrap();
+    doc["runs"][0]["originalUriBaseIds"]["%SRCROOT%"]["uri"] = Value::from("file:///[cwd]/");
+    insta::assert_json_snapshot!(doc);
+}
+
+#[test]
+fn no_rendering_holds_a_full_secret() {
+    let secrets = fixture_secrets();
+    assert_eq!(secrets.len(), 4, "the fixture holds four secrets");
+    for format in ["human", "json", "sarif"] {
+        let (out, _) = run(format);
+        let text = String::from_utf8(out).unwrap();
+        for s in &secrets {
+            assert!(
+                !text.contains(s.as_str()),
+                "{format} output holds a full secret"
+            );
+        }
+    }
+}
+
+#[test]
+fn sarif_validates_against_the_official_schema() {
+    let schema: Value = serde_json::from_str(include_str!("data/sarif-2.1.0.json")).unwrap();
+    let validator = jsonschema::validator_for(&schema).expect("schema compiles");
+    let (out, _) = run("sarif");
+    let doc: Value = serde_json::from_slice(&out).unwrap();
+    let errors: Vec<String> = validator
+        .iter_errors(&doc)
+        .map(|e| format!("{} at {}", e, e.instance_path))
+        .collect();
+    assert!(
+        errors.is_empty(),
+        "SARIF schema errors:\n{}",
+        errors.join("\n")
+    );
+}
+
+#[test]
+fn sarif_follows_github_ingestion_rules() {
+    let (out, _) = run("sarif");
+    let doc: Value = serde_json::from_slice(&out).unwrap();
+    let run = &doc["runs"][0];
+    let driver = &run["tool"]["driver"];
+    assert_eq!(driver["name"], "keylint");
+    assert_eq!(driver["version"], env!("CARGO_PKG_VERSION"));
+    assert_eq!(run["columnKind"], "unicodeCodePoints");
+    let rules = driver["rules"].as_array().unwrap();
+    for rule in rules {
+        let sev: f64 = rule["properties"]["security-severity"]
+            .as_str()
+            .unwrap()
+            .parse()
+            .unwrap();
+        assert!((0.0..=10.0).contains(&sev));
+        assert!(rule["properties"]["tags"]
+            .as_array()
+            .unwrap()
+            .contains(&Value::from("security")));
+        assert!(rule["help"]["text"].as_str().unwrap().len() > 10);
+    }
+    for result in run["results"].as_array().unwrap() {
+        let idx = result["ruleIndex"].as_u64().unwrap() as usize;
+        assert_eq!(rules[idx]["id"], result["ruleId"]);
+        let loc = &result["locations"][0]["physicalLocation"];
+        assert_eq!(loc["artifactLocation"]["uriBaseId"], "%SRCROOT%");
+        assert!(loc["artifactLocation"]["uri"]
+            .as_str()
+            .unwrap()
+            .starts_with("fixtures/report/"));
+        assert!(result["partialFingerprints"]["primaryLocationLineHash"].is_string());
+        let level = result["level"].as_str().unwrap();
+        let expected = if result["ruleId"].as_str().unwrap().starts_with("generic")
+            || result["ruleId"] == "url-credentials"
+        {
+            "warning"
+        } else {
+            "error"
+        };
+        assert_eq!(level, expected, "{}", result["ruleId"]);
+    }
+}
+
+#[test]
+fn sarif_fingerprints_survive_unrelated_lines_moving() {
+    let t = Tree::new();
+    let key = fake_openai_key(42);
+    t.write("app.py", format!("import os\nKEY = \"{key}\"\n"));
+    let fingerprints = |t: &Tree| {
+        let out = t.scan().args(["--format", "sarif", "-q"]).output().unwrap();
+        let doc: Value = serde_json::from_slice(&out.stdout).unwrap();
+        doc["runs"][0]["results"][0]["partialFingerprints"].clone()
+    };
+    let before = fingerprints(&t);
+    t.write(
+        "app.py",
+        format!("import os\nimport sys\n\n# moved down\nKEY = \"{key}\"\n"),
+    );
+    assert_eq!(before, fingerprints(&t));
+    t.write(
+        "app.py",
+        format!("import os\nKEY = \"{}\"\n", fake_openai_key(43)),
+    );
+    let other = fingerprints(&t);
+    assert_ne!(
+        before["keylint/secretHash/v1"],
+        other["keylint/secretHash/v1"]
+    );
+}
