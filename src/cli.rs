@@ -81,8 +81,11 @@ pub struct ScanArgs {
     #[arg(long)]
     pub exit_zero: bool,
     /// Config file (default: .keylint.toml at the repository root, if present).
-    #[arg(long, value_name = "FILE")]
+    #[arg(long, value_name = "FILE", conflicts_with = "no_config")]
     pub config: Option<PathBuf>,
+    /// Ignore .keylint.toml and .keylintignore: built-in rules only.
+    #[arg(long)]
+    pub no_config: bool,
     /// Report only findings not recorded in this baseline.
     #[arg(long, value_name = "FILE")]
     pub baseline: Option<PathBuf>,
@@ -216,20 +219,7 @@ pub enum HookAction {
     Uninstall,
 }
 
-/// `10MiB`, `500k`, `1G`, `4096`.
+/// Sizes parse the same on the command line and in `.keylint.toml`.
 pub fn parse_size(s: &str) -> Result<u64, String> {
-    let t = s.trim();
-    let split = t.find(|c: char| !c.is_ascii_digit()).unwrap_or(t.len());
-    let (num, unit) = t.split_at(split);
-    let n: u64 = num
-        .parse()
-        .map_err(|_| format!("`{s}` is not a size: use e.g. 500KiB, 10MiB, 1G"))?;
-    let mult = match unit.trim().to_ascii_lowercase().as_str() {
-        "" | "b" => 1,
-        "k" | "kb" | "kib" => 1 << 10,
-        "m" | "mb" | "mib" => 1 << 20,
-        "g" | "gb" | "gib" => 1 << 30,
-        _ => return Err(format!("`{s}`: unknown unit; use B, KiB, MiB or GiB")),
-    };
-    Ok(n * mult)
+    keylint::filter::config::parse_size(s)
 }

@@ -11,7 +11,15 @@ const FIXTURE: &str = "fixtures/report";
 fn run(format: &str) -> (Vec<u8>, i32) {
     let out = keylint()
         .args([
-            "scan", FIXTURE, "--no-git", "--color", "never", "-q", "--format", format,
+            "scan",
+            FIXTURE,
+            "--no-git",
+            "--no-config",
+            "--color",
+            "never",
+            "-q",
+            "--format",
+            format,
         ])
         .output()
         .unwrap();
@@ -25,6 +33,7 @@ fn fixture_secrets() -> Vec<String> {
             "scan",
             FIXTURE,
             "--no-git",
+            "--no-config",
             "-q",
             "--format",
             "json",

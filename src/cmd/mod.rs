@@ -1,5 +1,6 @@
 //! One module per subcommand, each a thin `run` over the library.
 
+mod explain;
 mod rules;
 mod scan;
 
@@ -10,7 +11,8 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     match cli.command {
         Command::Scan(args) => scan::run(&args),
         Command::Rules(args) => rules::run(&args),
-        Command::Explain(_) | Command::Key(_) | Command::Run(_) | Command::Hook(_) => {
+        Command::Explain(args) => explain::run(&args),
+        Command::Key(_) | Command::Run(_) | Command::Hook(_) => {
             anyhow::bail!("this command is not available in this build")
         }
     }

@@ -4,37 +4,54 @@
 use super::FOUND;
 use crate::cli::{ColorChoice, Format, ScanArgs};
 use anyhow::Context;
-use keylint::filter::inline;
+use keylint::filter::{baseline, config, Filters};
 use keylint::finding::Finding;
 use keylint::report::{self, RenderOptions, Summary};
 use keylint::rules::RuleSet;
 use keylint::scan::Scanner;
 use keylint::source::{fs as fs_source, Stats};
 use std::io::{IsTerminal, Write};
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
 /// Everything a scan needs, decided from the flags once.
-struct ScanPlan {
-    scanner: Scanner,
-    walk: fs_source::WalkOptions,
-    render: RenderOptions,
+pub struct ScanPlan {
+    pub scanner: Scanner,
+    pub filters: Filters,
+    pub walk: fs_source::WalkOptions,
+    pub render: RenderOptions,
     /// SARIF carries GitHub's line hash, computed while the bytes are at hand.
-    line_hashes: bool,
+    pub line_hashes: bool,
 }
 
 impl ScanPlan {
-    fn from_args(args: &ScanArgs) -> anyhow::Result<Self> {
-        let set = RuleSet::builtin()?;
-        let rules = Arc::new(set.compile()?);
+    pub fn from_args(args: &ScanArgs) -> anyhow::Result<Self> {
+        let start = args.paths.first().map_or(Path::new("."), PathBuf::as_path);
+        let (scanner, config) = scanner_for(args.config.as_deref(), start, args.no_config)?;
         let mut walk = fs_source::WalkOptions {
             no_ignore: args.no_ignore,
             threads: args.threads,
             ..Default::default()
         };
-        if let Some(max) = args.max_file_size {
+        if let Some(max) = args
+            .max_file_size
+            .or(config.as_ref().and_then(|c| c.max_file_size))
+        {
             walk.max_file_size = max;
+        }
+        let mut accepted = Vec::new();
+        if let Some(b) = &args.baseline {
+            accepted.push(baseline::Accepted::read_baseline(b)?);
+        }
+        let ignore_file = match &config {
+            _ if args.no_config => None,
+            Some(c) => Some(c.root.join(baseline::IGNORE_FILE)).filter(|p| p.is_file()),
+            None => config::discover(start, baseline::IGNORE_FILE),
+        };
+        if let Some(path) = ignore_file {
+            accepted.push(baseline::Accepted::read_ignore_file(&path)?);
         }
         let color = match args.color {
             ColorChoice::Always => true,
@@ -48,15 +65,37 @@ impl ScanPlan {
             }
         };
         Ok(ScanPlan {
-            scanner: Scanner::new(rules),
-            line_hashes: args.format == Format::Sarif,
+            scanner,
+            filters: Filters::new(config, accepted),
             walk,
             render: RenderOptions {
                 color,
                 show_secrets: args.show_secrets,
             },
+            line_hashes: args.format == Format::Sarif,
         })
     }
+}
+
+/// The built-in rules plus the repository's config (`--config`, else
+/// `.keylint.toml` discovered from `start`), compiled.
+pub fn scanner_for(
+    explicit: Option<&Path>,
+    start: &Path,
+    no_config: bool,
+) -> anyhow::Result<(Scanner, Option<config::Config>)> {
+    let mut set = RuleSet::builtin()?;
+    let config = match explicit {
+        Some(path) => Some(config::Config::load(path)?),
+        None if no_config => None,
+        None => config::discover(start, config::FILE_NAME)
+            .map(|p| config::Config::load(&p))
+            .transpose()?,
+    };
+    if let Some(c) = &config {
+        c.apply(&mut set)?;
+    }
+    Ok((Scanner::new(Arc::new(set.compile()?)), config))
 }
 
 pub fn run(args: &ScanArgs) -> anyhow::Result<ExitCode> {
@@ -64,15 +103,33 @@ pub fn run(args: &ScanArgs) -> anyhow::Result<ExitCode> {
     let plan = ScanPlan::from_args(args)?;
     let stats = Stats::default();
     let found: Mutex<Vec<Finding>> = Mutex::new(Vec::new());
+    let explained: Mutex<Vec<(String, Vec<u8>)>> = Mutex::new(Vec::new());
     let quiet = args.quiet;
     fs_source::walk(
         &args.paths,
         &plan.walk,
         &stats,
         |path, bytes| {
+            if args.explain {
+                let mut out = Vec::new();
+                let _ = report::explain::render(
+                    &mut out,
+                    &plan.scanner,
+                    &plan.filters,
+                    path,
+                    bytes,
+                    None,
+                );
+                if !out.is_empty() {
+                    explained
+                        .lock()
+                        .expect("no thread panics holding it")
+                        .push((path.to_string(), out));
+                }
+            }
             let mut f = plan.scanner.scan(path, bytes);
             if !f.is_empty() {
-                inline::retain_unallowed(bytes, &mut f);
+                plan.filters.retain(Some(bytes), &mut f);
                 if plan.line_hashes {
                     add_line_hashes(bytes, &mut f);
                 }
@@ -96,7 +153,26 @@ pub fn run(args: &ScanArgs) -> anyhow::Result<ExitCode> {
         errors: Stats::get(&stats.errors),
         elapsed: started.elapsed(),
     };
-    emit(args, &plan, &findings, &summary)?;
+    if let Some(path) = &args.write_baseline {
+        let n = baseline::write_baseline(path, &findings)
+            .with_context(|| format!("writing the baseline {}", path.display()))?;
+        eprintln!(
+            "keylint: wrote {n} finding(s) to the baseline {}",
+            path.display()
+        );
+        return Ok(ExitCode::SUCCESS);
+    }
+    if args.explain {
+        let mut explained = explained.into_inner().expect("no thread panics holding it");
+        explained.sort();
+        let mut out = std::io::stdout().lock();
+        for (_, text) in explained {
+            out.write_all(&text)?;
+        }
+        out.flush()?;
+    } else {
+        emit(args, &plan, &findings, &summary)?;
+    }
     Ok(if findings.is_empty() || args.exit_zero {
         ExitCode::SUCCESS
     } else {

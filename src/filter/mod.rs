@@ -1,5 +1,90 @@
-//! Filters decide which findings a user has already accepted: inline allow
-//! comments (which need the file's bytes, so they run in the scanning
-//! thread), and later config allow-lists and baselines.
+//! Filters decide which findings a user has already accepted, each with a
+//! reason `--explain` can show:
+//! - inline allow comments ([`inline`]), which need the file's bytes and so
+//!   run in the scanning thread;
+//! - the config's path and value allow-lists ([`config`]);
+//! - a baseline and `.keylintignore` ([`baseline`]).
 
+pub mod baseline;
+pub mod config;
 pub mod inline;
+
+use crate::finding::Finding;
+use baseline::Accepted;
+use config::Config;
+use std::path::{Component, Path, PathBuf};
+
+#[derive(Debug, Default)]
+pub struct Filters {
+    pub config: Option<Config>,
+    pub accepted: Vec<Accepted>,
+    /// Config roots are matched against paths made absolute from here.
+    cwd: PathBuf,
+    /// `config.root`, absolute and normalised, computed once.
+    root: Option<PathBuf>,
+    /// The config file itself: its rule examples are keylint's own data.
+    config_file: Option<PathBuf>,
+}
+
+impl Filters {
+    pub fn new(config: Option<Config>, accepted: Vec<Accepted>) -> Self {
+        let cwd = std::env::current_dir().unwrap_or_default();
+        let root = config.as_ref().map(|c| {
+            std::fs::canonicalize(&c.root).unwrap_or_else(|_| normalize(&cwd.join(&c.root)))
+        });
+        let config_file = config.as_ref().map(|c| {
+            std::fs::canonicalize(&c.path).unwrap_or_else(|_| normalize(&cwd.join(&c.path)))
+        });
+        Filters {
+            config,
+            accepted,
+            cwd,
+            root,
+            config_file,
+        }
+    }
+
+    /// Why a finding is not reported, or `None`. `bytes` is the file's
+    /// content when at hand (needed for inline comments).
+    pub fn dropped_by(&self, f: &Finding, bytes: Option<&[u8]>) -> Option<String> {
+        if let Some(b) = bytes {
+            if let Some(marker) = inline::allowed_by(b, f.location.line, f.location.end_line) {
+                return Some(format!("inline `{marker}`"));
+            }
+        }
+        if let (Some(c), Some(root)) = (&self.config, &self.root) {
+            let abs = normalize(&self.cwd.join(&f.location.path));
+            if self.config_file.as_ref() == Some(&abs) {
+                return Some("keylint's own config file".to_string());
+            }
+            let rel = abs.strip_prefix(root).unwrap_or(&abs);
+            if let Some(why) = c.allowed_by(&rel.to_string_lossy(), f.secret.expose()) {
+                return Some(why);
+            }
+        }
+        self.accepted
+            .iter()
+            .find_map(|a| a.accepts(f))
+            .map(|origin| format!("accepted in {origin}"))
+    }
+
+    /// Keeps the findings no filter drops.
+    pub fn retain(&self, bytes: Option<&[u8]>, findings: &mut Vec<Finding>) {
+        findings.retain(|f| self.dropped_by(f, bytes).is_none());
+    }
+}
+
+/// `a/./b/../c` → `a/c` without touching the filesystem.
+fn normalize(p: &Path) -> PathBuf {
+    let mut out = PathBuf::new();
+    for c in p.components() {
+        match c {
+            Component::CurDir => {}
+            Component::ParentDir => {
+                out.pop();
+            }
+            other => out.push(other),
+        }
+    }
+    out
+}

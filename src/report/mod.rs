@@ -1,6 +1,7 @@
 //! Renderers: each turns the final, sorted findings into one output format
 //! and knows nothing of how they were found. Files are written atomically.
 
+pub mod explain;
 pub mod human;
 pub mod json;
 pub mod line_hash;

@@ -469,8 +469,8 @@ pub fn reject_assignment(a: &Assignment) -> Option<&'static str> {
 
 /// Checks every generic value shares: placeholders, references, paths, numbers.
 fn reject_common(v: &[u8]) -> Option<&'static str> {
-    if let Some(why) = placeholder_reason(v) {
-        return Some(why);
+    if placeholder_reason(v).is_some() {
+        return Some("a placeholder");
     }
     let lower = v.to_ascii_lowercase();
     const REFERENCES: &[&str] = &[

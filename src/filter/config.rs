@@ -1,0 +1,283 @@
+//! `.keylint.toml`: a repository's own rules and allow-lists.
+//!
+//! ```toml
+//! disable = ["jwt"]                  # rule ids to turn off
+//! max_file_size = "5MiB"
+//!
+//! [allow]
+//! paths = ["fixtures/**", "docs/*.md"]   # gitignore-style globs, relative to this file
+//! values = ["^test_[a-z]+$"]             # regexes on the secret
+//!
+//! [overrides.generic-secret]         # per-rule thresholds
+//! entropy = 3.5
+//!
+//! [[rules]]                          # extra rules, same schema as rules/*.toml
+//! id = "acme-internal-token"
+//! ...
+//! ```
+//! Unknown keys and bad regexes are errors naming the file, line and key.
+
+use crate::rules::{compile::compile_regex, ProviderSpec, RuleFile, RuleSet, RuleSpec};
+use crate::{Error, Result};
+use globset::{Glob, GlobSet, GlobSetBuilder};
+use regex::bytes::Regex;
+use serde::Deserialize;
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+pub const FILE_NAME: &str = ".keylint.toml";
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawConfig {
+    #[serde(default)]
+    disable: Vec<String>,
+    #[serde(default)]
+    max_file_size: Option<String>,
+    #[serde(default)]
+    allow: RawAllow,
+    #[serde(default)]
+    overrides: BTreeMap<String, RuleOverride>,
+    #[serde(default)]
+    provider: Option<ProviderSpec>,
+    #[serde(default)]
+    rules: Vec<RuleSpec>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawAllow {
+    #[serde(default)]
+    paths: Vec<String>,
+    #[serde(default)]
+    values: Vec<String>,
+}
+
+/// Thresholds a repository may tune per rule.
+#[derive(Debug, Default, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RuleOverride {
+    #[serde(default)]
+    pub entropy: Option<f64>,
+    /// Extra allow regexes on the secret, for this rule only.
+    #[serde(default)]
+    pub allow: Vec<String>,
+}
+
+/// A loaded, validated config.
+#[derive(Debug)]
+pub struct Config {
+    pub path: PathBuf,
+    /// The directory path globs are relative to.
+    pub root: PathBuf,
+    pub disable: Vec<String>,
+    pub max_file_size: Option<u64>,
+    allow_paths: GlobSet,
+    allow_path_patterns: Vec<String>,
+    allow_values: Vec<Regex>,
+    overrides: BTreeMap<String, RuleOverride>,
+    extra: Option<RuleFile>,
+}
+
+impl Config {
+    /// Reads and validates a config file.
+    pub fn load(path: &Path) -> Result<Self> {
+        let text = std::fs::read_to_string(path).map_err(|e| Error::io(path, e))?;
+        Self::parse(path, &text)
+    }
+
+    pub fn parse(path: &Path, text: &str) -> Result<Self> {
+        let file = path.display().to_string();
+        let raw: RawConfig = toml::from_str(text).map_err(|e| {
+            let at = e
+                .span()
+                .map(|s| line_col(text, s.start))
+                .map_or(String::new(), |(l, c)| format!(":{l}:{c}"));
+            Error::config(format!("{file}{at}"), e.message().trim().replace('\n', " "))
+        })?;
+        let mut globs = GlobSetBuilder::new();
+        // The pattern the user wrote, for each glob added (some add two).
+        let mut glob_sources = Vec::new();
+        for g in &raw.allow.paths {
+            let glob = Glob::new(g).map_err(|e| {
+                Error::config(
+                    at_key(&file, text, g),
+                    format!("allow.paths: bad glob {g:?}: {e}"),
+                )
+            })?;
+            globs.add(glob);
+            glob_sources.push(g.clone());
+            // Like .gitignore: a pattern without `/` matches at any depth.
+            if !g.contains('/') {
+                globs.add(Glob::new(&format!("**/{g}")).expect("prefixing a valid glob"));
+                glob_sources.push(g.clone());
+            }
+        }
+        let allow_paths = globs
+            .build()
+            .map_err(|e| Error::config(&file, format!("allow.paths: {e}")))?;
+        let allow_values = raw
+            .allow
+            .values
+            .iter()
+            .map(|v| {
+                compile_regex(v).map_err(|e| {
+                    Error::config(
+                        at_key(&file, text, v),
+                        format!(
+                            "allow.values: bad regex {v:?}: {}",
+                            e.to_string().replace('\n', " ")
+                        ),
+                    )
+                })
+            })
+            .collect::<Result<Vec<_>>>()?;
+        for (id, o) in &raw.overrides {
+            for a in &o.allow {
+                compile_regex(a).map_err(|e| {
+                    Error::config(
+                        at_key(&file, text, a),
+                        format!(
+                            "overrides.{id}.allow: bad regex {a:?}: {}",
+                            e.to_string().replace('\n', " ")
+                        ),
+                    )
+                })?;
+            }
+        }
+        let max_file_size = raw
+            .max_file_size
+            .as_deref()
+            .map(|s| {
+                parse_size(s).map_err(|m| {
+                    Error::config(at_key(&file, text, s), format!("max_file_size: {m}"))
+                })
+            })
+            .transpose()?;
+        let extra = (!raw.rules.is_empty()).then(|| RuleFile {
+            provider: raw.provider.clone().unwrap_or_else(|| ProviderSpec {
+                id: "custom".into(),
+                name: "Custom".into(),
+                env_vars: vec![],
+                config_files: vec![],
+                key_shape: None,
+                keys_url: None,
+            }),
+            rules: raw.rules,
+            credential_files: vec![],
+        });
+        let root = path
+            .parent()
+            .filter(|p| !p.as_os_str().is_empty())
+            .map_or_else(|| PathBuf::from("."), Path::to_path_buf);
+        Ok(Config {
+            path: path.to_path_buf(),
+            root,
+            disable: raw.disable,
+            max_file_size,
+            allow_paths,
+            allow_path_patterns: glob_sources,
+            allow_values,
+            overrides: raw.overrides,
+            extra,
+        })
+    }
+
+    /// Applies the config to the rule set: extra rules, `disable`, overrides.
+    pub fn apply(&self, set: &mut RuleSet) -> Result<()> {
+        let file = self.path.display().to_string();
+        if let Some(extra) = &self.extra {
+            set.add(&file, extra.clone())?;
+        }
+        set.disable(&self.disable, &file)?;
+        for (id, o) in &self.overrides {
+            let rule = set
+                .files
+                .iter_mut()
+                .flat_map(|f| f.file.rules.iter_mut())
+                .find(|r| &r.id == id)
+                .ok_or_else(|| {
+                    Error::config(
+                        &file,
+                        format!("overrides.{id}: no rule `{id}` (see `keylint rules`)"),
+                    )
+                })?;
+            if o.entropy.is_some() {
+                rule.entropy = o.entropy;
+            }
+            rule.allow.extend(o.allow.iter().cloned());
+        }
+        Ok(())
+    }
+
+    /// Which allow entry covers a finding at `path` (relative to the config's
+    /// directory) with this secret, if any.
+    pub fn allowed_by(&self, rel_path: &str, secret: &str) -> Option<String> {
+        let matches = self.allow_paths.matches(rel_path);
+        if let Some(&i) = matches.first() {
+            return Some(format!(
+                "allow.paths {:?} in {}",
+                self.allow_path_patterns[i],
+                self.path.display()
+            ));
+        }
+        self.allow_values
+            .iter()
+            .find(|r| r.is_match(secret.as_bytes()))
+            .map(|r| format!("allow.values {:?} in {}", r.as_str(), self.path.display()))
+    }
+}
+
+/// Finds a repository file for a scan (`.keylint.toml`, `.keylintignore`):
+/// at the root of the git work tree holding `start`, else in `start` itself
+/// (or its directory).
+pub fn discover(start: &Path, name: &str) -> Option<PathBuf> {
+    let abs = std::fs::canonicalize(start).ok()?;
+    let dir = if abs.is_dir() {
+        abs.clone()
+    } else {
+        abs.parent()?.to_path_buf()
+    };
+    let mut cur = Some(dir.as_path());
+    while let Some(d) = cur {
+        if d.join(".git").exists() {
+            let c = d.join(name);
+            return c.is_file().then_some(c);
+        }
+        cur = d.parent();
+    }
+    let c = dir.join(name);
+    c.is_file().then_some(c)
+}
+
+fn line_col(text: &str, offset: usize) -> (usize, usize) {
+    let before = &text[..offset.min(text.len())];
+    let line = before.matches('\n').count() + 1;
+    let col = before.len() - before.rfind('\n').map_or(0, |i| i + 1) + 1;
+    (line, col)
+}
+
+/// `FILE:LINE` of the first line mentioning `needle`, for errors about values.
+fn at_key(file: &str, text: &str, needle: &str) -> String {
+    text.lines()
+        .position(|l| l.contains(needle))
+        .map_or(file.to_string(), |i| format!("{file}:{}", i + 1))
+}
+
+/// `10MiB`, `500k`, `1G`, `4096`.
+pub fn parse_size(s: &str) -> std::result::Result<u64, String> {
+    let t = s.trim();
+    let split = t.find(|c: char| !c.is_ascii_digit()).unwrap_or(t.len());
+    let (num, unit) = t.split_at(split);
+    let n: u64 = num
+        .parse()
+        .map_err(|_| format!("`{s}` is not a size: use e.g. 500KiB, 10MiB, 1G"))?;
+    let mult = match unit.trim().to_ascii_lowercase().as_str() {
+        "" | "b" => 1,
+        "k" | "kb" | "kib" => 1 << 10,
+        "m" | "mb" | "mib" => 1 << 20,
+        "g" | "gb" | "gib" => 1 << 30,
+        _ => return Err(format!("`{s}`: unknown unit; use B, KiB, MiB or GiB")),
+    };
+    Ok(n * mult)
+}

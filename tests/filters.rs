@@ -1,0 +1,227 @@
+//! Living with findings: config, inline allows, baseline, .keylintignore and
+//! explain each suppress what they should and nothing more.
+
+mod common;
+use common::*;
+use predicates::prelude::*;
+use serde_json::Value;
+
+fn findings(t: &Tree, extra: &[&str]) -> Vec<Value> {
+    let out = t
+        .scan()
+        .args(["--format", "json", "-q"])
+        .args(extra)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.code().unwrap() < 2,
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let doc: Value = serde_json::from_slice(&out.stdout).unwrap();
+    doc["findings"].as_array().unwrap().clone()
+}
+
+fn paths(v: &[Value]) -> Vec<String> {
+    v.iter()
+        .map(|f| format!("{}:{}", f["path"].as_str().unwrap(), f["line"]))
+        .collect()
+}
+
+fn two_key_tree() -> Tree {
+    let t = Tree::new();
+    t.write("src/app.py", format!("KEY = \"{}\"\n", fake_openai_key(1)));
+    t.write(
+        "fixtures/sample.py",
+        format!("KEY = \"{}\"\n", fake_openai_key(2)),
+    );
+    t
+}
+
+#[test]
+fn config_path_allow_covers_only_its_paths() {
+    let t = two_key_tree();
+    t.write(".keylint.toml", "[allow]\npaths = [\"fixtures/**\"]\n");
+    assert_eq!(paths(&findings(&t, &[])), ["src/app.py:1"]);
+}
+
+#[test]
+fn config_value_allow_and_disable() {
+    let t = two_key_tree();
+    t.write("db.env", "DB_PASSWORD=Zq8vNw3kLxP\n");
+    t.write(".keylint.toml", "[allow]\nvalues = [\"^Zq8v\"]\n");
+    assert_eq!(
+        paths(&findings(&t, &[])),
+        ["fixtures/sample.py:1", "src/app.py:1"]
+    );
+    t.write(".keylint.toml", "disable = [\"openai-api-key\"]\n");
+    assert_eq!(paths(&findings(&t, &[])), ["db.env:1"]);
+}
+
+#[test]
+fn config_adds_rules_and_overrides_thresholds() {
+    let t = Tree::new();
+    t.write("app.cfg", "internal = acme_tok_Q7zV9xK2mL4pR8wT\n");
+    t.write(
+        ".keylint.toml",
+        r#"
+[[rules]]
+id = "acme-token"
+description = "ACME internal token"
+regex = '''\b(acme_tok_[A-Za-z0-9]{16})\b'''
+keywords = ["acme_tok_"]
+help = "Rotate it in the ACME console."
+examples = [{ input = "t = acme_tok_Q7zV9xK2mL4pR8wT", secret = "acme_tok_Q7zV9xK2mL4pR8wT" }]
+
+[overrides.acme-token]
+entropy = 1.0
+"#,
+    );
+    let f = findings(&t, &[]);
+    assert_eq!(f.len(), 1);
+    assert_eq!(f[0]["rule_id"], "acme-token");
+    assert_eq!(f[0]["provider"], "Custom");
+    // A threshold no value can reach silences the rule.
+    let cfg = std::fs::read_to_string(t.path().join(".keylint.toml"))
+        .unwrap()
+        .replace("entropy = 1.0", "entropy = 9.0");
+    t.write(".keylint.toml", cfg);
+    assert!(findings(&t, &[]).is_empty());
+}
+
+#[test]
+fn bad_configs_fail_with_file_line_and_key() {
+    let t = two_key_tree();
+    t.write(".keylint.toml", "[allow]\npaths = []\ncolour = \"red\"\n");
+    t.scan().assert().code(2).stderr(
+        predicate::str::contains(".keylint.toml:3").and(predicate::str::contains("colour")),
+    );
+    t.write(".keylint.toml", "[allow]\nvalues = [\"(unclosed\"]\n");
+    t.scan().assert().code(2).stderr(
+        predicate::str::contains(".keylint.toml:2").and(predicate::str::contains("allow.values")),
+    );
+    t.write(".keylint.toml", "disable = [\"no-such-rule\"]\n");
+    t.scan()
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("no-such-rule"));
+    t.scan()
+        .args(["--config", "missing.toml"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("missing.toml"));
+}
+
+#[test]
+fn inline_markers_of_keylint_and_other_scanners() {
+    let t = Tree::new();
+    let k = |i: u64| fake_openai_key(10 + i);
+    t.write(
+        "a.py",
+        format!(
+            "A = \"{}\"  # gitleaks:allow\n# keylint:allow-next-line\nB = \"{}\"\n# keylint:off\nC = \"{}\"\n# keylint:on\nD = \"{}\"  # pragma: allowlist secret\nE = \"{}\"\n# pragma: allowlist nextline secret\nF = \"{}\"\nG = \"{}\"  # trufflehog:ignore\n",
+            k(1), k(2), k(3), k(4), k(5), k(6), k(7)
+        ),
+    );
+    assert_eq!(paths(&findings(&t, &[])), ["a.py:8"]);
+}
+
+#[test]
+fn baseline_matches_by_value_not_by_line() {
+    let t = Tree::new();
+    let key = fake_openai_key(20);
+    t.write("app.py", format!("KEY = \"{key}\"\n"));
+    t.scan()
+        .args(["--write-baseline", "baseline.json"])
+        .assert()
+        .code(0);
+    let first = std::fs::read_to_string(t.path().join("baseline.json")).unwrap();
+    assert!(!first.contains(&key), "the baseline holds no secret");
+    assert!(
+        !first.contains("\"line\""),
+        "the baseline holds no line numbers"
+    );
+    // Lines move: still accepted, and the baseline is byte-for-byte the same.
+    t.write("app.py", format!("import os\n\n\nKEY = \"{key}\"\n"));
+    assert!(findings(&t, &["--baseline", "baseline.json"]).is_empty());
+    t.scan()
+        .args(["--write-baseline", "baseline.json"])
+        .assert()
+        .code(0);
+    assert_eq!(
+        first,
+        std::fs::read_to_string(t.path().join("baseline.json")).unwrap()
+    );
+    // A different secret on the same line is new.
+    t.write(
+        "app.py",
+        format!("import os\n\n\nKEY = \"{}\"\n", fake_openai_key(21)),
+    );
+    assert_eq!(
+        paths(&findings(&t, &["--baseline", "baseline.json"])),
+        ["app.py:4"]
+    );
+}
+
+#[test]
+fn a_broken_baseline_is_an_error() {
+    let t = two_key_tree();
+    t.write("baseline.json", "{not json");
+    t.scan()
+        .args(["--baseline", "baseline.json"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("baseline.json:1"));
+}
+
+#[test]
+fn keylintignore_takes_fingerprint_prefixes() {
+    let t = two_key_tree();
+    let all = findings(&t, &[]);
+    let fp = all[0]["fingerprint"].as_str().unwrap();
+    t.write(
+        ".keylintignore",
+        format!("# accepted: test fixture\n{}  # sample key\n", &fp[..16]),
+    );
+    assert_eq!(findings(&t, &[]).len(), 1);
+    t.write(".keylintignore", "not-a-fingerprint\n");
+    t.scan()
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains(".keylintignore:1"));
+}
+
+#[test]
+fn explain_says_why_each_candidate_was_kept_or_dropped() {
+    let t = Tree::new();
+    let key = fake_openai_key(30);
+    t.write(
+        "app.py",
+        format!("A = \"{key}\"\nB = \"sk-xxxxxxxxxxxxxxxxxxxxT3BlbkFJxxxxxxxxxxxxxxxxxxxx\"\npassword = os.environ['X']\n"),
+    );
+    let out = keylint()
+        .current_dir(t.path())
+        .args(["explain", "app.py"])
+        .output()
+        .unwrap();
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(text.contains("app.py:1:6: openai-api-key sk-p…"), "{text}");
+    assert!(text.contains("REPORTED"), "{text}");
+    assert!(
+        text.contains("app.py:2:6: openai-api-key") && text.contains("placeholder"),
+        "{text}"
+    );
+    assert!(!text.contains(&key));
+    let one = keylint()
+        .current_dir(t.path())
+        .args(["explain", "app.py:2"])
+        .output()
+        .unwrap();
+    let one = String::from_utf8(one.stdout).unwrap();
+    assert_eq!(one.lines().count(), 1, "{one}");
+    // scan --explain covers a whole tree.
+    t.scan()
+        .arg("--explain")
+        .assert()
+        .stdout(predicate::str::contains("REPORTED"));
+}
