@@ -48,7 +48,7 @@ fn config_path_allow_covers_only_its_paths() {
 #[test]
 fn config_value_allow_and_disable() {
     let t = two_key_tree();
-    t.write("db.env", "DB_PASSWORD=Zq8vNw3kLxP\n");
+    t.write("db.env", "DB_PASSWORD=Zq8vNw3kLxP\n"); // keylint:allow (fake value under test)
     t.write(".keylint.toml", "[allow]\nvalues = [\"^Zq8v\"]\n");
     assert_eq!(
         paths(&findings(&t, &[])),
@@ -71,7 +71,7 @@ description = "ACME internal token"
 regex = '''\b(acme_tok_[A-Za-z0-9]{16})\b'''
 keywords = ["acme_tok_"]
 help = "Rotate it in the ACME console."
-examples = [{ input = "t = acme_tok_Q7zV9xK2mL4pR8wT", secret = "acme_tok_Q7zV9xK2mL4pR8wT" }]
+examples = [{ input = "t = acme_tok_Q7zV9xK2mL4pR8wT", secret = "acme_tok_Q7zV9xK2mL4pR8wT" }] # keylint:allow
 
 [overrides.acme-token]
 entropy = 1.0

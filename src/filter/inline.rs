@@ -50,10 +50,16 @@ pub fn allowed_by(bytes: &[u8], line: usize, end_line: usize) -> Option<&'static
     // Inside an off/on block: the last switch before the line was `off`.
     let mut off = false;
     for text in lines.iter().take(line.saturating_sub(1)) {
-        if memmem::find(text, b"keylint:off").is_some() {
-            off = true;
-        } else if memmem::find(text, b"keylint:on").is_some() {
-            off = false;
+        // The last switch on a line wins: `keylint:off … keylint:on` on one
+        // line turns nothing off.
+        match (
+            memmem::rfind(text, b"keylint:off"),
+            memmem::rfind(text, b"keylint:on"),
+        ) {
+            (Some(o), Some(n)) => off = o > n,
+            (Some(_), None) => off = true,
+            (None, Some(_)) => off = false,
+            (None, None) => {}
         }
     }
     off.then_some("keylint:off")
@@ -94,5 +100,7 @@ mod tests {
         assert_eq!(allowed_by(src, 6, 6), Some("keylint:off"));
         assert_eq!(allowed_by(src, 8, 8), Some("pragma: allowlist secret"));
         assert_eq!(allowed_by(src, 9, 9), None);
+        let same_line = b"x = 1 # keylint:off then keylint:on\ny = 2\n";
+        assert_eq!(allowed_by(same_line, 2, 2), None);
     }
 }
