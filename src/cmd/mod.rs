@@ -1,6 +1,7 @@
 //! One module per subcommand, each a thin `run` over the library.
 
 mod explain;
+mod git_scan;
 mod rules;
 mod scan;
 

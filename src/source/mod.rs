@@ -2,6 +2,7 @@
 //! visitor, in parallel; the scan engine never knows which source it serves.
 
 pub mod fs;
+pub mod git;
 
 use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
 

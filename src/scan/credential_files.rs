@@ -1,0 +1,136 @@
+//! Paths that hold credentials by their name alone (`.env`, `*.pem`,
+//! `.muapi/config.json`): the `credential_files` of every rule file, matched
+//! like `.gitignore` patterns at any depth. A tracked match is the finding
+//! `tracked-credential-file`, whatever the file's content.
+
+use crate::finding::{Finding, Fingerprint, LineContext, Location, Secret};
+use crate::rules::{Confidence, CredentialFileSpec, RuleMeta, Rules, Severity};
+use crate::{Error, Result};
+use globset::{GlobBuilder, GlobSet, GlobSetBuilder};
+use std::sync::Arc;
+
+pub const RULE_ID: &str = "tracked-credential-file";
+
+pub struct CredentialFiles {
+    specs: Vec<CredentialFileSpec>,
+    /// One glob set per spec: its patterns, then its exemptions.
+    sets: Vec<(GlobSet, GlobSet)>,
+    meta: Arc<RuleMeta>,
+}
+
+fn anywhere(pattern: &str) -> Vec<String> {
+    let p = pattern.trim_start_matches('/');
+    if p.starts_with("**/") || pattern.starts_with('/') {
+        vec![p.to_string()]
+    } else {
+        vec![p.to_string(), format!("**/{p}")]
+    }
+}
+
+fn build(patterns: &[String]) -> Result<GlobSet> {
+    let mut b = GlobSetBuilder::new();
+    for p in patterns {
+        for g in anywhere(p) {
+            let glob = GlobBuilder::new(&g)
+                .literal_separator(true)
+                .build()
+                .map_err(|e| Error::Other(format!("credential file glob {g:?}: {e}")))?;
+            b.add(glob);
+        }
+    }
+    b.build().map_err(|e| Error::Other(e.to_string()))
+}
+
+impl CredentialFiles {
+    pub fn new(rules: &Rules) -> Result<Self> {
+        let specs = rules.credential_files.clone();
+        let sets = specs
+            .iter()
+            .map(|s| Ok((build(std::slice::from_ref(&s.glob))?, build(&s.unless)?)))
+            .collect::<Result<Vec<_>>>()?;
+        Ok(CredentialFiles {
+            specs,
+            sets,
+            meta: Arc::new(meta()),
+        })
+    }
+
+    /// The spec a repository-relative path matches, if any.
+    pub fn matches(&self, path: &str) -> Option<&CredentialFileSpec> {
+        self.sets
+            .iter()
+            .position(|(yes, no)| yes.is_match(path) && !no.is_match(path))
+            .map(|i| &self.specs[i])
+    }
+
+    /// The finding for a tracked credential file shown as `display`.
+    pub fn finding(&self, display: &str, spec: &CredentialFileSpec) -> Finding {
+        let secret = Secret::new(display);
+        Finding {
+            rule: self.meta.clone(),
+            location: Location {
+                path: display.to_string(),
+                line: 1,
+                column: 1,
+                end_line: 1,
+                end_column: 1,
+            },
+            fingerprint: Fingerprint::new(RULE_ID, display, &secret),
+            context: LineContext {
+                text: format!("{} is tracked by git: {}", display, spec.description),
+                secret_start: 0,
+                secret_end: 0,
+            },
+            secret,
+            commit: None,
+            line_hash: None,
+        }
+    }
+}
+
+fn meta() -> RuleMeta {
+    RuleMeta {
+        id: RULE_ID.to_string(),
+        provider_id: "files".to_string(),
+        provider: "Credential files".to_string(),
+        description: "Credential file tracked by git".to_string(),
+        confidence: Confidence::Medium,
+        severity: Severity::High,
+        help: "Stop tracking it: `git rm --cached PATH`, add PATH to .gitignore, and rotate whatever it holds (it is in every clone and in history).".to_string(),
+        url: None,
+        tags: vec!["git".to_string(), "file".to_string()],
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::rules::RuleSet;
+
+    #[test]
+    fn built_in_credential_files() {
+        let rules = RuleSet::builtin().unwrap().compile().unwrap();
+        let c = CredentialFiles::new(&rules).unwrap();
+        for p in [
+            ".env",
+            "app/.env.production",
+            "certs/server.pem",
+            "deploy/id_ed25519",
+            ".muapi/config.json",
+            "infra/prod.tfstate",
+            "home/.docker/config.json",
+        ] {
+            assert!(c.matches(p).is_some(), "{p}");
+        }
+        for p in [
+            ".env.example",
+            "app/.env.sample",
+            "src/env.rs",
+            "docs/keys.md",
+            "id_rsa.pub",
+            "certs/ca-chain.pem",
+        ] {
+            assert!(c.matches(p).is_none(), "{p}");
+        }
+    }
+}
