@@ -217,6 +217,13 @@ pub enum HookAction {
     },
     /// Remove the pre-commit hook, if keylint wrote it.
     Uninstall,
+    /// What a hook runs: the pushed range at pre-push (PRE_COMMIT_FROM_REF /
+    /// PRE_COMMIT_TO_REF), else the staged change.
+    Run {
+        /// Extra arguments for `keylint scan`.
+        #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
+        args: Vec<String>,
+    },
 }
 
 /// Sizes parse the same on the command line and in `.keylint.toml`.

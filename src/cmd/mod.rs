@@ -2,6 +2,7 @@
 
 mod explain;
 mod git_scan;
+mod hook;
 mod rules;
 mod scan;
 
@@ -13,7 +14,8 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Scan(args) => scan::run(&args),
         Command::Rules(args) => rules::run(&args),
         Command::Explain(args) => explain::run(&args),
-        Command::Key(_) | Command::Run(_) | Command::Hook(_) => {
+        Command::Hook(args) => hook::run(&args),
+        Command::Key(_) | Command::Run(_) => {
             anyhow::bail!("this command is not available in this build")
         }
     }

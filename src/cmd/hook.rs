@@ -1,0 +1,113 @@
+//! `keylint hook install|uninstall|run`: a plain git pre-commit hook for
+//! repositories without the pre-commit framework, and the entry point both
+//! kinds of hook call.
+
+use crate::cli::{Cli, HookAction, HookArgs};
+use anyhow::{bail, Context};
+use clap::Parser;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+/// Marks a hook file as keylint's, so uninstall and reinstall touch only ours.
+const MARKER: &str = "# keylint-hook:";
+
+pub fn run(args: &HookArgs) -> anyhow::Result<ExitCode> {
+    match &args.action {
+        HookAction::Install { force } => install(*force),
+        HookAction::Uninstall => uninstall(),
+        HookAction::Run { args } => run_hook(args),
+    }
+}
+
+/// The hooks directory git uses: `core.hooksPath` if set, else `.git/hooks`.
+fn hooks_dir() -> anyhow::Result<PathBuf> {
+    let repo = git2::Repository::open_from_env().map_err(|_| {
+        anyhow::anyhow!("not a git repository: run `keylint hook install` inside a work tree")
+    })?;
+    let config = repo.config().context("reading git config")?;
+    if let Ok(p) = config.get_path("core.hooksPath") {
+        let p = if p.is_relative() {
+            repo.workdir().unwrap_or(repo.path()).join(p)
+        } else {
+            p
+        };
+        return Ok(p);
+    }
+    Ok(repo.path().join("hooks"))
+}
+
+fn install(force: bool) -> anyhow::Result<ExitCode> {
+    let dir = hooks_dir()?;
+    let hook = dir.join("pre-commit");
+    if let Ok(existing) = std::fs::read_to_string(&hook) {
+        if !existing.contains(MARKER) && !force {
+            bail!(
+                "{} exists and was not written by keylint; keep it, or replace it with `keylint hook install --force`",
+                hook.display()
+            );
+        }
+    }
+    std::fs::create_dir_all(&dir).with_context(|| format!("creating {}", dir.display()))?;
+    let exe = std::env::current_exe().context("finding keylint's own path")?;
+    let script = format!(
+        "#!/bin/sh\n{MARKER} written by `keylint hook install`; `keylint hook uninstall` removes it.\n\
+         KEYLINT=keylint\n\
+         command -v keylint >/dev/null 2>&1 || KEYLINT='{}'\n\
+         exec \"$KEYLINT\" hook run\n",
+        exe.display().to_string().replace('\'', "'\\''")
+    );
+    keylint::report::write_atomic(&hook, script.as_bytes())?;
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&hook, std::fs::Permissions::from_mode(0o755))
+            .with_context(|| format!("making {} executable", hook.display()))?;
+    }
+    eprintln!(
+        "keylint: installed {}: every commit is scanned for hard-coded credentials",
+        hook.display()
+    );
+    Ok(ExitCode::SUCCESS)
+}
+
+fn uninstall() -> anyhow::Result<ExitCode> {
+    let hook = hooks_dir()?.join("pre-commit");
+    match std::fs::read_to_string(&hook) {
+        Ok(text) if text.contains(MARKER) => {
+            std::fs::remove_file(&hook).with_context(|| format!("removing {}", hook.display()))?;
+            eprintln!("keylint: removed {}", hook.display());
+            Ok(ExitCode::SUCCESS)
+        }
+        Ok(_) => bail!(
+            "{} was not written by keylint; left as it is",
+            hook.display()
+        ),
+        Err(_) => {
+            eprintln!("keylint: no pre-commit hook to remove");
+            Ok(ExitCode::SUCCESS)
+        }
+    }
+}
+
+/// At pre-push, pre-commit sets PRE_COMMIT_FROM_REF and PRE_COMMIT_TO_REF:
+/// scan the pushed commits. Otherwise scan what is staged.
+fn run_hook(extra: &[String]) -> anyhow::Result<ExitCode> {
+    let from = std::env::var("PRE_COMMIT_FROM_REF")
+        .ok()
+        .filter(|s| !s.is_empty());
+    let to = std::env::var("PRE_COMMIT_TO_REF")
+        .ok()
+        .filter(|s| !s.is_empty());
+    let mut argv = vec!["keylint".to_string(), "scan".to_string()];
+    match (from, to) {
+        // A new branch has no remote base (the all-zero id): scan its history.
+        (Some(f), Some(_)) if f.bytes().all(|b| b == b'0') => argv.push("--history".into()),
+        (Some(f), Some(t)) => {
+            argv.push("--range".into());
+            argv.push(format!("{f}..{t}"));
+        }
+        _ => argv.push("--staged".into()),
+    }
+    argv.extend(extra.iter().cloned());
+    super::run(Cli::try_parse_from(argv)?)
+}
