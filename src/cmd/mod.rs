@@ -3,7 +3,9 @@
 mod explain;
 mod git_scan;
 mod hook;
+mod key;
 mod rules;
+mod run;
 mod scan;
 
 use crate::cli::{Cli, Command};
@@ -15,9 +17,8 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Rules(args) => rules::run(&args),
         Command::Explain(args) => explain::run(&args),
         Command::Hook(args) => hook::run(&args),
-        Command::Key(_) | Command::Run(_) => {
-            anyhow::bail!("this command is not available in this build")
-        }
+        Command::Key(args) => key::run(&args),
+        Command::Run(args) => run::run(&args),
     }
 }
 
