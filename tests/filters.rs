@@ -109,7 +109,10 @@ fn bad_configs_fail_with_file_line_and_key() {
         .args(["--config", "missing.toml"])
         .assert()
         .code(2)
-        .stderr(predicate::str::contains("missing.toml"));
+        .stderr(
+            predicate::str::contains("missing.toml: no such config file")
+                .and(predicate::str::contains("os error").not()),
+        );
 }
 
 #[test]
@@ -172,6 +175,14 @@ fn a_broken_baseline_is_an_error() {
         .assert()
         .code(2)
         .stderr(predicate::str::contains("baseline.json:1"));
+    t.scan()
+        .args(["--baseline", "missing.json"])
+        .assert()
+        .code(2)
+        .stderr(
+            predicate::str::contains("missing.json: no such baseline")
+                .and(predicate::str::contains("--write-baseline")),
+        );
 }
 
 #[test]

@@ -86,6 +86,10 @@ pub fn scanner_for(
 ) -> anyhow::Result<(Scanner, Option<config::Config>)> {
     let mut set = RuleSet::builtin()?;
     let config = match explicit {
+        Some(path) if !path.is_file() => anyhow::bail!(
+            "{}: no such config file; fix the --config path or drop --config to use .keylint.toml",
+            path.display()
+        ),
         Some(path) => Some(config::Config::load(path)?),
         None if no_config => None,
         None => config::discover(start, config::FILE_NAME)

@@ -40,7 +40,13 @@ pub struct Accepted {
 
 impl Accepted {
     pub fn read_baseline(path: &Path) -> Result<Self> {
-        let text = std::fs::read_to_string(path).map_err(|e| Error::io(path, e))?;
+        let text = std::fs::read_to_string(path).map_err(|e| match e.kind() {
+            std::io::ErrorKind::NotFound => Error::config(
+                path.display().to_string(),
+                "no such baseline; write one with `keylint scan PATH --write-baseline FILE`",
+            ),
+            _ => Error::io(path, e),
+        })?;
         let file: BaselineFile = serde_json::from_str(&text).map_err(|e| {
             Error::config(
                 format!("{}:{}", path.display(), e.line()),
