@@ -7,10 +7,12 @@ pub type Result<T, E = Error> = std::result::Result<T, E>;
 
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
-    /// The io error is part of the message, not a `source`: anyhow's `{:#}`
-    /// would print it twice.
-    #[error("{path}: {err}")]
-    Io { path: PathBuf, err: std::io::Error },
+    #[error("{path}: {source}")]
+    Io {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
     /// A rule file or config file that does not parse or validate.
     #[error("{file}: {message}")]
     Config { file: String, message: String },
@@ -33,7 +35,7 @@ impl Error {
     pub fn io(path: impl Into<PathBuf>, source: std::io::Error) -> Self {
         Error::Io {
             path: path.into(),
-            err: source,
+            source,
         }
     }
     pub fn config(file: impl Into<String>, message: impl Into<String>) -> Self {
