@@ -236,3 +236,17 @@ fn explain_says_why_each_candidate_was_kept_or_dropped() {
         .assert()
         .stdout(predicate::str::contains("REPORTED"));
 }
+
+#[test]
+fn explain_of_a_missing_file_says_why_once() {
+    let t = Tree::new();
+    let out = keylint()
+        .current_dir(t.path())
+        .args(["explain", "nope.py:3"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8(out.stderr).unwrap();
+    assert!(err.contains("nope.py"), "{err}");
+    assert_eq!(err.matches("os error").count(), 1, "{err}");
+}
