@@ -238,15 +238,15 @@ fn explain_says_why_each_candidate_was_kept_or_dropped() {
 }
 
 #[test]
-fn explain_of_a_missing_file_says_why_once() {
+fn an_error_names_its_io_cause_once() {
     let t = Tree::new();
     let out = keylint()
         .current_dir(t.path())
-        .args(["explain", "nope.py:3"])
+        .args(["rules", "check", "--dir", "nope"])
         .output()
         .unwrap();
     assert_eq!(out.status.code(), Some(2));
     let err = String::from_utf8(out.stderr).unwrap();
-    assert!(err.contains("nope.py"), "{err}");
+    assert!(err.contains("nope"), "{err}");
     assert_eq!(err.matches("os error").count(), 1, "{err}");
 }

@@ -87,8 +87,13 @@ pub fn scanner_for(
     let mut set = RuleSet::builtin()?;
     let config = match explicit {
         Some(path) if !path.is_file() => anyhow::bail!(
-            "{}: no such config file; fix the --config path or drop --config to use .keylint.toml",
-            path.display()
+            "{}: {}; fix the --config path or drop --config to use .keylint.toml",
+            path.display(),
+            if path.exists() {
+                "not a config file"
+            } else {
+                "no such config file"
+            }
         ),
         Some(path) => Some(config::Config::load(path)?),
         None if no_config => None,
