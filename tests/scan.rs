@@ -260,3 +260,25 @@ fn rules_lists_and_checks() {
         .success()
         .stdout(predicate::str::contains("0 failures"));
 }
+
+#[cfg(unix)]
+#[test]
+fn output_to_a_device_writes_through_it_instead_of_replacing_it() {
+    use std::os::unix::fs::FileTypeExt;
+    let t = Tree::new();
+    t.write("k.txt", format!("OPENAI_API_KEY={}\n", fake_openai_key(11)));
+    t.scan()
+        .args(["--format", "json", "--output", "/dev/null"])
+        .assert()
+        .code(1);
+    let meta = std::fs::metadata("/dev/null").unwrap();
+    assert!(
+        meta.file_type().is_char_device(),
+        "/dev/null is still a device"
+    );
+    t.scan()
+        .args(["--output", "."])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("is a directory"));
+}
