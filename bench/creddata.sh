@@ -13,5 +13,5 @@ dataset=$(realpath "$1"); scorer=$(realpath "$2"); shift 2
 cargo build --release --quiet
 out=$(mktemp -d)
 trap 'rm -rf "$out"' EXIT
-./target/release/keylint scan "$dataset/data" --no-git --exit-zero -q --format sarif --output "$out/report.sarif"
+"${CARGO_TARGET_DIR:-target}/release/keylint" scan "$dataset/data" --no-git --exit-zero -q --format sarif --output "$out/report.sarif"
 python3 "$scorer" "$dataset" "sarif:$out/report.sarif" "$@"

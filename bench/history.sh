@@ -11,7 +11,7 @@ runs=${2:-3}
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 cargo build --release --quiet
-keylint=$PWD/target/release/keylint
+keylint=${CARGO_TARGET_DIR:-$PWD/target}/release/keylint
 gitleaks=${GITLEAKS:-$(command -v gitleaks || true)}
 betterleaks=${BETTERLEAKS:-$(command -v betterleaks || true)}
 kingfisher=${KINGFISHER:-$(command -v kingfisher || true)}

@@ -23,7 +23,7 @@ if [ -z "$tree" ]; then
 fi
 
 cargo build --release --quiet
-keylint=$PWD/target/release/keylint
+keylint=${CARGO_TARGET_DIR:-$PWD/target}/release/keylint
 gitleaks=${GITLEAKS:-$(command -v gitleaks || true)}
 betterleaks=${BETTERLEAKS:-$(command -v betterleaks || true)}
 kingfisher=${KINGFISHER:-$(command -v kingfisher || true)}
