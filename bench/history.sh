@@ -42,6 +42,8 @@ run() {
 echo "| tool         |   wall     | peak RSS  | findings |"
 echo "|--------------|------------|-----------|----------|"
 run keylint "$work/k.json" "$keylint" scan "$repo" --history --no-config -q --format json --output "$work/k.json"
+# gitleaks, betterleaks and Kingfisher walk every ref (`git log --all`); so does this row.
+run "keylint all" "$work/ka.json" "$keylint" scan "$repo" --history --all-refs --no-config -q --format json --output "$work/ka.json"
 [ -n "$betterleaks" ] && run betterleaks "$work/b.json" "$betterleaks" git "$repo" --no-banner -l error --exit-code=0 -o "$work/b.json"
 [ -n "$gitleaks" ] && run gitleaks "$work/g.json" "$gitleaks" git "$repo" --no-banner -l error --exit-code 0 --redact -f json -r "$work/g.json"
 [ -n "$kingfisher" ] && run kingfisher "$work/kf.json" "$kingfisher" scan "$repo" --git-history full --no-validate --no-update-check -q --format json --output "$work/kf.json"
