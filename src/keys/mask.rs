@@ -119,7 +119,10 @@ mod tests {
         assert_eq!(mask("Zq8"), "***");
         for n in 1..16 {
             let key: String = "Zq8vNw3kLxP2mR7".chars().take(n).collect();
-            let shown = mask(&key).chars().filter(|c| *c != '…' && *c != '*').count();
+            let shown = mask(&key)
+                .chars()
+                .filter(|c| *c != '…' && *c != '*')
+                .count();
             assert!(shown * 4 <= n, "{n}-char key shows {shown}");
         }
     }
