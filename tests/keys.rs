@@ -135,6 +135,41 @@ fn store_is_private_atomic_and_keeps_other_entries() {
 }
 
 #[test]
+fn a_failed_write_leaves_the_old_store_intact() {
+    // A file-size limit of 0 makes writing the new store fail (EFBIG) even
+    // for root, where permission tricks would not.
+    let h = Home::new();
+    let old = muapi_key(11);
+    h.cmd()
+        .args(["key", "set", "muapi"])
+        .write_stdin(old.clone())
+        .assert()
+        .success();
+    let before = std::fs::read_to_string(h.store()).unwrap();
+    let bin = assert_cmd::cargo::cargo_bin("keylint");
+    let mut sh = assert_cmd::Command::new("sh");
+    sh.env("HOME", h.dir.path())
+        .env("XDG_CONFIG_HOME", h.dir.path().join("xdg"))
+        .env_remove("MUAPI_API_KEY")
+        .env("NEW_KEY", muapi_key(12))
+        .args([
+            "-c",
+            "trap '' XFSZ; ulimit -f 0; printf %s \"$NEW_KEY\" | exec \"$0\" key set muapi",
+        ])
+        .arg(&bin)
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("keys.toml"));
+    assert_eq!(std::fs::read_to_string(h.store()).unwrap(), before);
+    let leftovers: Vec<_> = std::fs::read_dir(h.store().parent().unwrap())
+        .unwrap()
+        .map(|e| e.unwrap().file_name())
+        .filter(|n| n != "keys.toml")
+        .collect();
+    assert!(leftovers.is_empty(), "temp files left: {leftovers:?}");
+}
+
+#[test]
 fn a_store_readable_by_others_is_refused() {
     let h = Home::new();
     h.cmd()

@@ -11,7 +11,15 @@ pub fn mask(key: &str) -> String {
         let tail: String = chars[chars.len() - 4..].iter().collect();
         format!("{head}…{tail}")
     } else {
-        crate::finding::redact(key)
+        // At most a quarter of a short key shows, split between its ends.
+        let show = chars.len() / 4;
+        if show == 0 {
+            return "*".repeat(chars.len().max(3));
+        }
+        let tail = show / 2;
+        let head: String = chars[..show - tail].iter().collect();
+        let end: String = chars[chars.len() - tail..].iter().collect();
+        format!("{head}…{end}")
     }
 }
 
@@ -105,7 +113,18 @@ mod tests {
     #[test]
     fn masks_long_and_short_keys() {
         assert_eq!(mask("sk-proj-abcdefghijklmnop9xQ2"), "sk-p…9xQ2");
-        assert_eq!(mask("short123"), "sh…3");
+        assert_eq!(mask("short123"), "s…3");
+        assert_eq!(mask("Zq8vNw3kLxP2mR7"), "Zq…7", "15 chars: 3 shown");
+        assert_eq!(mask("Zq8v"), "Z…");
+        assert_eq!(mask("Zq8"), "***");
+        for n in 1..16 {
+            let key: String = "Zq8vNw3kLxP2mR7".chars().take(n).collect();
+            let shown = mask(&key)
+                .chars()
+                .filter(|c| *c != '…' && *c != '*')
+                .count();
+            assert!(shown * 4 <= n, "{n}-char key shows {shown}");
+        }
     }
 
     #[test]
