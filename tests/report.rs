@@ -176,3 +176,37 @@ fn sarif_fingerprints_survive_unrelated_lines_moving() {
         other["keylint/secretHash/v1"]
     );
 }
+
+#[test]
+fn sarif_refuses_more_results_than_github_keeps() {
+    let t = Tree::new();
+    // Over 25,000 findings: one AWS access key id per line.
+    let ids: String = (0..26_000u64)
+        .map(|i| {
+            let body: String = random_alnum(i + 1, 16)
+                .to_ascii_uppercase()
+                .chars()
+                .map(|c| {
+                    if c.is_ascii_digit() && !('2'..='7').contains(&c) {
+                        'Q'
+                    } else {
+                        c
+                    }
+                })
+                .collect();
+            format!("aws_access_key_id = {}{body}\n", ["AK", "IA"].concat())
+        })
+        .collect();
+    t.write("many.txt", ids);
+    t.scan()
+        .args(["--format", "sarif", "--output", "out.sarif"])
+        .assert()
+        .code(2)
+        .stderr(predicates::str::contains(
+            "25000 results GitHub code scanning keeps",
+        ));
+    assert!(
+        !t.path().join("out.sarif").exists(),
+        "no truncated report is written"
+    );
+}

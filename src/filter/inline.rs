@@ -21,48 +21,71 @@ const NEXT_LINE: &[&str] = &[
     "pragma: allowlist nextline secret",
 ];
 
-/// Which marker allows a finding on `line` (1-based), if any.
-pub fn allowed_by(bytes: &[u8], line: usize, end_line: usize) -> Option<&'static str> {
-    // Cheap exit: most files carry no marker at all.
-    if memmem::find(bytes, b"allow").is_none()
-        && memmem::find(bytes, b"ignore").is_none()
-        && memmem::find(bytes, b"keylint:off").is_none()
-    {
-        return None;
-    }
-    let lines: Vec<&[u8]> = bytes.split(|&b| b == b'\n').collect();
-    let get = |n: usize| lines.get(n.wrapping_sub(1)).copied().unwrap_or(b"");
-    for n in line..=end_line {
-        let text = get(n);
-        if let Some(m) = same_line_marker(text) {
-            return Some(m);
-        }
-    }
-    if line > 1 {
-        let prev = get(line - 1);
-        if let Some(m) = NEXT_LINE
-            .iter()
-            .find(|m| memmem::find(prev, m.as_bytes()).is_some())
+/// A file's allow markers, parsed once however many findings it has.
+pub struct InlineAllows<'a> {
+    lines: Vec<&'a [u8]>,
+    /// For each line, whether a `keylint:off` block covers it.
+    off: Vec<bool>,
+}
+
+impl<'a> InlineAllows<'a> {
+    /// `None` for the usual file with no marker at all.
+    pub fn parse(bytes: &'a [u8]) -> Option<Self> {
+        if memmem::find(bytes, b"allow").is_none()
+            && memmem::find(bytes, b"ignore").is_none()
+            && memmem::find(bytes, b"keylint:off").is_none()
         {
-            return Some(m);
+            return None;
         }
-    }
-    // Inside an off/on block: the last switch before the line was `off`.
-    let mut off = false;
-    for text in lines.iter().take(line.saturating_sub(1)) {
-        // The last switch on a line wins: `keylint:off … keylint:on` on one
-        // line turns nothing off.
-        match (
-            memmem::rfind(text, b"keylint:off"),
-            memmem::rfind(text, b"keylint:on"),
-        ) {
-            (Some(o), Some(n)) => off = o > n,
-            (Some(_), None) => off = true,
-            (None, Some(_)) => off = false,
-            (None, None) => {}
+        let lines: Vec<&[u8]> = bytes.split(|&b| b == b'\n').collect();
+        let mut off = Vec::with_capacity(lines.len());
+        let mut state = false;
+        for text in &lines {
+            off.push(state);
+            // The last switch on a line wins: `keylint:off … keylint:on` on
+            // one line turns nothing off.
+            match (
+                memmem::rfind(text, b"keylint:off"),
+                memmem::rfind(text, b"keylint:on"),
+            ) {
+                (Some(o), Some(n)) => state = o > n,
+                (Some(_), None) => state = true,
+                (None, Some(_)) => state = false,
+                (None, None) => {}
+            }
         }
+        Some(InlineAllows { lines, off })
     }
-    off.then_some("keylint:off")
+
+    /// Which marker allows a finding on lines `line..=end_line` (1-based).
+    pub fn allowed_by(&self, line: usize, end_line: usize) -> Option<&'static str> {
+        let get = |n: usize| self.lines.get(n.wrapping_sub(1)).copied().unwrap_or(b"");
+        for n in line..=end_line {
+            if let Some(m) = same_line_marker(get(n)) {
+                return Some(m);
+            }
+        }
+        if line > 1 {
+            let prev = get(line - 1);
+            if let Some(m) = NEXT_LINE
+                .iter()
+                .find(|m| memmem::find(prev, m.as_bytes()).is_some())
+            {
+                return Some(m);
+            }
+        }
+        self.off
+            .get(line.wrapping_sub(1))
+            .copied()
+            .unwrap_or(false)
+            .then_some("keylint:off")
+    }
+}
+
+/// Which marker allows a finding on `line` (1-based), if any. For one
+/// finding; [`InlineAllows`] serves many.
+pub fn allowed_by(bytes: &[u8], line: usize, end_line: usize) -> Option<&'static str> {
+    InlineAllows::parse(bytes)?.allowed_by(line, end_line)
 }
 
 fn same_line_marker(text: &[u8]) -> Option<&'static str> {
@@ -83,7 +106,13 @@ fn same_line_marker(text: &[u8]) -> Option<&'static str> {
 
 /// Drops the findings an inline marker allows.
 pub fn retain_unallowed(bytes: &[u8], findings: &mut Vec<Finding>) {
-    findings.retain(|f| allowed_by(bytes, f.location.line, f.location.end_line).is_none());
+    if let Some(allows) = InlineAllows::parse(bytes) {
+        findings.retain(|f| {
+            allows
+                .allowed_by(f.location.line, f.location.end_line)
+                .is_none()
+        });
+    }
 }
 
 #[cfg(test)]

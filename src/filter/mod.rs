@@ -47,10 +47,15 @@ impl Filters {
     /// Why a finding is not reported, or `None`. `bytes` is the file's
     /// content when at hand (needed for inline comments).
     pub fn dropped_by(&self, f: &Finding, bytes: Option<&[u8]>) -> Option<String> {
-        if let Some(b) = bytes {
-            if let Some(marker) = inline::allowed_by(b, f.location.line, f.location.end_line) {
-                return Some(format!("inline `{marker}`"));
-            }
+        let allows = bytes.and_then(inline::InlineAllows::parse);
+        self.dropped_with(f, allows.as_ref())
+    }
+
+    fn dropped_with(&self, f: &Finding, allows: Option<&inline::InlineAllows>) -> Option<String> {
+        if let Some(marker) =
+            allows.and_then(|a| a.allowed_by(f.location.line, f.location.end_line))
+        {
+            return Some(format!("inline `{marker}`"));
         }
         if let (Some(c), Some(root)) = (&self.config, &self.root) {
             let abs = normalize(&self.cwd.join(&f.location.path));
@@ -68,9 +73,10 @@ impl Filters {
             .map(|origin| format!("accepted in {origin}"))
     }
 
-    /// Keeps the findings no filter drops.
+    /// Keeps the findings no filter drops; the file's markers are parsed once.
     pub fn retain(&self, bytes: Option<&[u8]>, findings: &mut Vec<Finding>) {
-        findings.retain(|f| self.dropped_by(f, bytes).is_none());
+        let allows = bytes.and_then(inline::InlineAllows::parse);
+        findings.retain(|f| self.dropped_with(f, allows.as_ref()).is_none());
     }
 }
 

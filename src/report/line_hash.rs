@@ -15,12 +15,17 @@ const EOF: u64 = 65535;
 /// The hash of each requested 1-based line, in the order asked.
 pub fn line_hashes(bytes: &[u8], wanted: &[usize]) -> Vec<Option<String>> {
     let mut found: Vec<Option<String>> = vec![None; wanted.len()];
+    // Line → the slots asking for it (many findings may share a line).
+    let mut slots: HashMap<usize, Vec<usize>> = HashMap::new();
+    for (i, &w) in wanted.iter().enumerate() {
+        slots.entry(w).or_default().push(i);
+    }
     let text = String::from_utf8_lossy(bytes);
     let mut h = Hasher::new();
     let mut emit = |line: usize, hash: String| {
-        for (slot, &w) in found.iter_mut().zip(wanted) {
-            if w == line && slot.is_none() {
-                *slot = Some(hash.clone());
+        for &i in slots.get(&line).map_or(&[][..], Vec::as_slice) {
+            if found[i].is_none() {
+                found[i] = Some(hash.clone());
             }
         }
     };
