@@ -161,6 +161,8 @@ pub enum Validator {
     Base64Credentials,
     /// A PEM block: its body must be key material, not `...` or a note.
     PemBody,
+    /// A JWT: not one signed with a well-known or nearby placeholder key.
+    ExampleJwt,
 }
 
 /// How sure a match is a real credential. Orders findings when spans overlap.

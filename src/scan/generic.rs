@@ -524,9 +524,25 @@ fn reject_common(v: &[u8]) -> Option<&'static str> {
             return Some("a template");
         }
     }
-    // `no-password-required`, `badpass`, `secret_token_here`: built from the
-    // credential word itself, so a description or a stock test value.
-    const CREDENTIAL_WORDS: &[&str] = &["pass", "pwd", "secret", "token", "credential"];
+    // `no-password-required`, `badpass`, `secret_token_here`, `geheim$parole`:
+    // built from the credential word itself (in English or another language),
+    // so a description or a stock test value.
+    const CREDENTIAL_WORDS: &[&str] = &[
+        "pass",
+        "pwd",
+        "secret",
+        "token",
+        "credential", // English
+        "geheim",     // German: secret (passwort has `pass`)
+        "parol",      // French, Romanian, Russian: parole, parola, parol'
+        "senha",      // Portuguese
+        "contrase",   // Spanish: contraseña
+        "segreto",    // Italian
+        "haslo",      // Polish: hasło
+        "wachtwoord", // Dutch
+        "losenord",   // Swedish: lösenord
+        "salasana",   // Finnish
+    ];
     let plain = unleet(&lower);
     if CREDENTIAL_WORDS
         .iter()

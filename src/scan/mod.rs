@@ -10,6 +10,7 @@
 
 pub mod credential_files;
 pub mod generic;
+pub mod jwt;
 pub mod lines;
 pub mod validate;
 
@@ -213,6 +214,7 @@ impl Scanner {
                 Validator::UrlPassword => generic::reject_url_password(secret),
                 Validator::Base64Credentials => generic::reject_basic_auth(secret),
                 Validator::PemBody => validate::reject_pem_body(secret),
+                Validator::ExampleJwt => jwt::reject_example_jwt(bytes, c.start, c.end),
             };
             if let Some(why) = rejected {
                 return Verdict::Drop(NotASecret(why));

@@ -91,11 +91,44 @@ pub fn placeholder_reason(secret: &[u8]) -> Option<&'static str> {
             return Some("one character repeated");
         }
     }
+    if is_hand_typed(secret) {
+        return Some("hand-typed runs (123, abc): an example value");
+    }
     // `%API_KEY%` (Windows) and `$API_KEY` are references, not values.
     if secret.len() > 2 && secret[0] == b'%' && secret[secret.len() - 1] == b'%' {
         return Some("%VAR% reference");
     }
     None
+}
+
+/// Counts maximal runs of three or more consecutive characters (`123`,
+/// `6789`, `cde`). People writing an example key type such runs
+/// (`a123b45c6d78e9f012…`); random keys almost never hold them: a random
+/// 32-character hex string holds two in about 0.4% of cases, a base62 one
+/// far less.
+fn ascending_runs(s: &[u8]) -> usize {
+    let mut runs = 0;
+    let mut len = 1;
+    for w in s.windows(2) {
+        let same_class = (w[0].is_ascii_digit() && w[1].is_ascii_digit())
+            || (w[0].is_ascii_lowercase() && w[1].is_ascii_lowercase())
+            || (w[0].is_ascii_uppercase() && w[1].is_ascii_uppercase());
+        if same_class && w[1] == w[0] + 1 {
+            len += 1;
+            if len == 3 {
+                runs += 1;
+            }
+        } else {
+            len = 1;
+        }
+    }
+    runs
+}
+
+/// A long value with an ascending run per 20 characters, and at least two.
+fn is_hand_typed(secret: &[u8]) -> bool {
+    let runs = ascending_runs(secret);
+    secret.len() >= 16 && runs >= 2 && runs * 20 >= secret.len()
 }
 
 /// A PEM block whose body is elided (`...`) or prose (`key omitted`) is
@@ -197,6 +230,21 @@ mod tests {
             assert!(placeholder_reason(p.as_bytes()).is_some(), "{p}");
         }
         assert!(placeholder_reason(b"q8Zr2LmX0vTb7YcN4kPw").is_none());
+    }
+
+    #[test]
+    fn hand_typed_runs_mark_examples() {
+        // Runs an example writer types: 123, 012, 789, 234, 1234.
+        let typed = b"a123b45c6d78e9f012a34cd5e6a7890b12c3d45e6f78a1b234c56d7e890a1234";
+        assert_eq!(ascending_runs(typed), 5);
+        assert!(placeholder_reason(typed).is_some());
+        assert!(placeholder_reason(b"3f4ca100e2fc675ea123f4eb12c4a012").is_some());
+        // One run in a long random-looking value is chance, not typing.
+        assert!(placeholder_reason(
+            b"f798ab4899346a88599180fee9e14fa1ada7b6df989425b7c6d2146dd6c815bb"
+        )
+        .is_none());
+        assert!(placeholder_reason(b"9c4e1f0a7b3d2e8f5a6c9b0d1e4f7a2c").is_none());
     }
 
     #[test]
