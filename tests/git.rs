@@ -186,6 +186,64 @@ fn history_reports_a_secret_once_where_it_was_introduced() {
     assert_eq!(f[0]["commit"]["summary"], "add key");
 }
 
+/// A repacked repository: every version of the file is a delta in a chain,
+/// read by keylint's own pack reader. The key is found once, at the commit
+/// that added it and on its line there, even after the line moves.
+#[test]
+fn history_reads_delta_chains_in_packs() {
+    let t = repo();
+    let body = |i: usize, key: Option<(usize, &str)>| {
+        let mut lines: Vec<String> = (0..200).map(|n| format!("line_{n} = {}", n * i)).collect();
+        if let Some((at, key)) = key {
+            lines.insert(at, format!("KEY = \"{key}\""));
+        }
+        lines.join("\n") + "\n"
+    };
+    let key = fake_openai_key(7);
+    for i in 1..=30 {
+        let at = match i {
+            ..=14 => None,
+            15 => {
+                t.write("big.py", body(i, Some((120, &key))));
+                git(&t, &["add", "."]);
+                git(&t, &["commit", "-qm", "add key"]);
+                continue;
+            }
+            16..=22 => Some((120, key.as_str())),
+            _ => Some((40, key.as_str())), // the line moves up
+        };
+        t.write("big.py", body(i, at));
+        git(&t, &["add", "."]);
+        git(&t, &["commit", "-qm", &format!("edit {i}")]);
+    }
+    git(
+        &t,
+        &[
+            "repack",
+            "-q",
+            "-a",
+            "-d",
+            "-f",
+            "--depth=50",
+            "--window=50",
+        ],
+    );
+    git(&t, &["prune-packed"]);
+    let loose = std::fs::read_dir(t.path().join(".git/objects"))
+        .unwrap()
+        .filter_map(|e| e.ok())
+        .filter(|e| e.file_name().len() == 2)
+        .count();
+    assert_eq!(loose, 0, "every object is in the pack");
+    let (f, code) = json(&t, &["--history"]);
+    assert_eq!(code, 1);
+    assert_eq!(where_(&f), ["big.py:121:openai-api-key"]);
+    assert_eq!(f[0]["commit"]["summary"], "add key");
+    // A range after the key was added does not report it, even where it moved.
+    assert_eq!(json(&t, &["--range", "HEAD~10..HEAD"]).0.len(), 0);
+    assert_eq!(json(&t, &["--range", "HEAD~20..HEAD"]).0.len(), 1);
+}
+
 #[test]
 fn tracked_credential_files_are_findings_and_untracked_ones_warnings() {
     let t = repo();

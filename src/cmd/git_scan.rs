@@ -5,15 +5,13 @@
 
 use super::scan::ScanPlan;
 use crate::cli::ScanArgs;
-use git2::Repository;
 use keylint::finding::Finding;
 use keylint::scan::credential_files::CredentialFiles;
+use keylint::source::pack::PackReader;
 use keylint::source::{git, is_binary, Stats};
-use rayon::prelude::*;
 use std::collections::HashSet;
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
-use std::sync::Mutex;
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering::Relaxed};
 
 type Visit<'a> = dyn Fn(&str, &[u8]) -> Vec<Finding> + Sync + 'a;
 type Keep<'a> = dyn Fn(Vec<Finding>) + Sync + 'a;
@@ -108,82 +106,60 @@ pub fn history(
         ));
     }
     let creds = CredentialFiles::new(plan.scanner.rules())?;
-    let flagged_paths: Mutex<HashSet<String>> = Mutex::new(HashSet::new());
     let git_dir = repo.path().to_path_buf();
-    let lfs = AtomicU64::new(0);
-    let unreadable = AtomicU64::new(0);
     let chains = git::chains(&h.blobs);
-    let work = || {
-        chains.par_iter().for_each_init(
-            || Repository::open(&git_dir).ok(),
-            |repo, chain| {
-                let Some(repo) = repo.as_ref() else { return };
-                // Lines of this path's earlier versions: not new in later ones.
-                let mut seen: HashSet<u64> = HashSet::new();
-                for (i, b) in chain.iter().enumerate() {
-                    if i == 0 {
-                        // A range's first version is compared with the base's.
-                        if let Some(old) = b.previous.and_then(|p| repo.find_blob(p).ok()) {
-                            git::remember_lines(old.content(), &mut seen);
-                        }
-                    }
-                    let commit = &h.commits[b.commit];
-                    let mut found = Vec::new();
-                    if !args.no_git
-                        && creds.matches(&b.path).is_some()
-                        && flagged_paths
-                            .lock()
-                            .expect("no panics")
-                            .insert(b.path.clone())
-                    {
-                        let spec = creds.matches(&b.path).expect("matched above");
-                        found.push(creds.finding(&b.path, spec));
-                        plan.filters.retain(None, &mut found);
-                    }
-                    match repo.find_blob(b.oid) {
-                        Ok(blob) => {
-                            let bytes = blob.content();
-                            if git::is_lfs_pointer(bytes) {
-                                lfs.fetch_add(1, Relaxed);
-                            } else if admit(bytes, plan.walk.max_file_size, stats) {
-                                if args.explain || seen.is_empty() {
-                                    found.extend(visit(&b.path, bytes));
-                                    git::remember_lines(bytes, &mut seen);
-                                } else {
-                                    let added = git::added_lines(bytes, &mut seen);
-                                    found.extend(plan.findings_in(&b.path, &added, bytes));
-                                }
-                            }
-                        }
-                        Err(_) => {
-                            unreadable.fetch_add(1, Relaxed);
-                        }
-                    }
-                    for f in &mut found {
-                        f.commit = Some(commit.clone());
-                    }
-                    if !found.is_empty() {
-                        keep(found);
-                    }
+    let counters = ChainCounters::default();
+    // One reader per worker thread, kept for the whole scan: its cache holds
+    // the delta bases of the chains it reads. Chains are handed out longest
+    // first, so no worker is left with a long one at the end.
+    let next = AtomicUsize::new(0);
+    let worker = || {
+        let Ok(objects) = git::open_objects(&git_dir) else {
+            return;
+        };
+        let mut objects = PackReader::new(h.packs.clone(), objects);
+        while let Some(chain) = chains.get(next.fetch_add(1, Relaxed)) {
+            let mut found = scan_chain(args, plan, stats, visit, &mut objects, chain, &counters);
+            if !args.no_git {
+                if let Some(spec) = creds.matches(&chain[0].path) {
+                    let mut f = vec![creds.finding(&chain[0].path, spec)];
+                    plan.filters.retain(None, &mut f);
+                    found.extend(f.into_iter().map(|f| (0, f)));
                 }
-            },
-        )
+            }
+            // A secret is reported once per path, at the version that
+            // introduced it.
+            found.sort_by_key(|(version, _)| *version);
+            let mut reported = HashSet::new();
+            let found: Vec<Finding> = found
+                .into_iter()
+                .filter(|(_, f)| reported.insert(f.fingerprint.clone()))
+                .map(|(version, mut f)| {
+                    f.commit = Some(h.commits[chain[version].commit].clone());
+                    f
+                })
+                .collect();
+            if !found.is_empty() {
+                keep(found);
+            }
+        }
     };
-    if args.threads > 0 {
-        rayon::ThreadPoolBuilder::new()
-            .num_threads(args.threads)
-            .build()?
-            .install(work);
-    } else {
-        work();
-    }
-    let lfs = lfs.into_inner();
+    let threads = match args.threads {
+        0 => std::thread::available_parallelism().map_or(1, |n| n.get()),
+        n => n,
+    };
+    std::thread::scope(|s| {
+        for _ in 0..threads {
+            s.spawn(worker);
+        }
+    });
+    let lfs = counters.lfs.into_inner();
     if lfs > 0 {
         warn(format!(
             "{lfs} Git LFS pointer file(s) skipped: their content is not in the repository"
         ));
     }
-    let unreadable = unreadable.into_inner();
+    let unreadable = counters.unreadable.into_inner();
     if unreadable > 0 {
         stats.errors.fetch_add(unreadable, Relaxed);
         warn(format!(
@@ -191,6 +167,74 @@ pub fn history(
         ));
     }
     Ok(())
+}
+
+#[derive(Default)]
+struct ChainCounters {
+    lfs: AtomicU64,
+    unreadable: AtomicU64,
+}
+
+/// Scans the versions of one path, each tagged with its index in `chain`.
+/// A version is scanned whole when it is the first, else only where it
+/// differs from the version before it ([`git::changed_region`]).
+///
+/// Versions are read one after another through one [`PackReader`], whose
+/// cache holds the delta bases they share.
+fn scan_chain(
+    args: &ScanArgs,
+    plan: &ScanPlan,
+    stats: &Stats,
+    visit: &Visit,
+    objects: &mut PackReader,
+    chain: &[&git::HistoryBlob],
+    counters: &ChainCounters,
+) -> Vec<(usize, Finding)> {
+    let mut found = Vec::new();
+    let mut read = |oid: &gix::ObjectId| {
+        let data = objects.read(oid);
+        if data.is_none() {
+            counters.unreadable.fetch_add(1, Relaxed);
+        }
+        data
+    };
+    let mut scan = |version: usize, bytes: &[u8], older: Option<&[u8]>| {
+        let path = &chain[version].path;
+        if git::is_lfs_pointer(bytes) {
+            counters.lfs.fetch_add(1, Relaxed);
+            return;
+        }
+        if !admit(bytes, plan.walk.max_file_size, stats) {
+            return;
+        }
+        let f = match older {
+            Some(older) if !args.explain => match git::changed_region(older, bytes) {
+                // A secret the older version already held (a line that moved,
+                // or a range's base) was not introduced here.
+                Some(changed) => {
+                    let mut f = plan.findings_in(path, &changed, bytes);
+                    f.retain(|f| {
+                        memchr::memmem::find(older, f.secret.expose().as_bytes()).is_none()
+                    });
+                    f
+                }
+                None => Vec::new(),
+            },
+            _ => visit(path, bytes),
+        };
+        found.extend(f.into_iter().map(|f| (version, f)));
+    };
+    // A range's first version is compared with the base's.
+    let mut older = chain[0].previous.and_then(|p| read(&p));
+    for (version, blob) in chain.iter().enumerate() {
+        let Some(bytes) = read(&blob.oid) else {
+            older = None;
+            continue;
+        };
+        scan(version, &bytes, older.as_deref());
+        older = Some(bytes);
+    }
+    found
 }
 
 /// Counts and filters a blob the way the filesystem walk does.

@@ -3,6 +3,7 @@
 
 pub mod fs;
 pub mod git;
+pub mod pack;
 
 use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
 

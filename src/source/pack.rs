@@ -1,0 +1,270 @@
+//! Reads the many versions of a file that a history scan needs, straight
+//! from git's pack files.
+//!
+//! A pack stores most versions of a file as deltas against another version,
+//! in chains up to 50 deep. Object stores built for random access (libgit2,
+//! gix) cache the chain's base but not the versions in between, so reading
+//! every version of a path re-inflates the same deltas again and again. This
+//! reader caches every object it decodes, intermediate ones included (as
+//! git's own delta-base cache does), so reading a path's versions one after
+//! another inflates each delta about once. Objects outside the packs (loose
+//! objects, alternates) are read through gix.
+
+use gix::objs::FindExt;
+use gix::odb::pack;
+use gix::ObjectId;
+use std::collections::{HashMap, VecDeque};
+use std::path::Path;
+use std::rc::Rc;
+use std::sync::Arc;
+
+/// Decoded objects kept per reader. One path's versions and their delta
+/// bases fit; the budget bounds memory whatever the repository's size.
+const CACHE_BYTES: usize = 32 << 20;
+
+/// A larger object is corrupt or not worth scanning; refuse to allocate it.
+const MAX_OBJECT_BYTES: u64 = 1 << 30;
+
+struct Pack {
+    index: pack::index::File,
+    data: pack::data::File,
+}
+
+/// A repository's packs, memory-mapped once and shared by every reader.
+pub struct Packs(Vec<Pack>);
+
+impl Packs {
+    /// Opens the packs of `repo`'s object directory.
+    pub fn open(repo: &gix::Repository) -> Arc<Self> {
+        let dir = repo.objects.store_ref().path().join("pack");
+        let hash = repo.object_hash();
+        let mut packs = Vec::new();
+        if let Ok(entries) = std::fs::read_dir(&dir) {
+            let mut idx: Vec<_> = entries
+                .filter_map(|e| e.ok().map(|e| e.path()))
+                .filter(|p| p.extension().is_some_and(|e| e == "idx"))
+                .collect();
+            idx.sort();
+            for path in idx {
+                if let Some(p) = open_pack(&path, hash) {
+                    packs.push(p);
+                }
+            }
+        }
+        Arc::new(Packs(packs))
+    }
+}
+
+/// One thread's reader: the packs are shared, the cache is its own.
+pub struct PackReader {
+    packs: Arc<Packs>,
+    fallback: gix::Repository,
+    cache: DecodedCache,
+    inflate: gix::zlib::Inflate,
+}
+
+impl PackReader {
+    /// A reader of `packs`, falling back on `repo` for other objects.
+    pub fn new(packs: Arc<Packs>, repo: gix::Repository) -> Self {
+        PackReader {
+            packs,
+            fallback: repo,
+            cache: DecodedCache::default(),
+            inflate: gix::zlib::Inflate::default(),
+        }
+    }
+
+    /// The content of object `id` (a blob or a tree), or `None` when it
+    /// cannot be read.
+    pub fn read(&mut self, id: &ObjectId) -> Option<Rc<[u8]>> {
+        for p in 0..self.packs.0.len() {
+            if let Some(i) = self.packs.0[p].index.lookup(id) {
+                let offset = self.packs.0[p].index.pack_offset_at_index(i);
+                if let Some(data) = self.decode(p, offset) {
+                    return Some(data);
+                }
+            }
+        }
+        let mut buf = Vec::new();
+        let object = self.fallback.objects.find(id, &mut buf).ok()?;
+        Some(object.data.into())
+    }
+
+    /// The object at `offset` of pack `p`, resolving its delta chain from
+    /// the deepest cached (or undeltified) object outwards.
+    fn decode(&mut self, p: usize, offset: u64) -> Option<Rc<[u8]>> {
+        use pack::data::entry::Header;
+        let mut deltas = Vec::new();
+        let mut at = offset;
+        let mut object = loop {
+            if let Some(hit) = self.cache.get(p, at) {
+                break hit;
+            }
+            let data = &self.packs.0[p].data;
+            let entry = data.entry(at).ok()?;
+            match entry.header {
+                Header::OfsDelta { base_distance } => {
+                    let base = entry.checked_base_pack_offset(base_distance)?;
+                    deltas.push((at, entry));
+                    at = base;
+                }
+                Header::RefDelta { base_id } => {
+                    deltas.push((at, entry));
+                    break self.read(&base_id)?;
+                }
+                _ => {
+                    let out = self.inflate_entry(p, &entry)?;
+                    let out: Rc<[u8]> = out.into();
+                    self.cache.put(p, at, out.clone());
+                    break out;
+                }
+            }
+            if deltas.len() > 10_000 {
+                return None; // a cycle in a corrupt pack
+            }
+        };
+        for (entry_offset, entry) in deltas.iter().rev() {
+            let delta = self.inflate_entry(p, entry)?;
+            object = apply_delta(&object, &delta)?.into();
+            self.cache.put(p, *entry_offset, object.clone());
+        }
+        Some(object)
+    }
+
+    fn inflate_entry(&mut self, p: usize, entry: &pack::data::Entry) -> Option<Vec<u8>> {
+        if entry.decompressed_size > MAX_OBJECT_BYTES {
+            return None;
+        }
+        let mut out = vec![0; entry.decompressed_size as usize];
+        self.packs.0[p]
+            .data
+            .decompress_entry(entry, &mut self.inflate, &mut out)
+            .ok()?;
+        Some(out)
+    }
+}
+
+fn open_pack(idx: &Path, hash: gix::hash::Kind) -> Option<Pack> {
+    Some(Pack {
+        index: pack::index::File::at(idx, hash).ok()?,
+        data: pack::data::File::at(idx.with_extension("pack"), hash).ok()?,
+    })
+}
+
+/// Applies a git delta (a source and target size, then copy-from-base and
+/// insert instructions) to `base`. `None` on a malformed delta.
+fn apply_delta(base: &[u8], delta: &[u8]) -> Option<Vec<u8>> {
+    fn size(d: &[u8], i: &mut usize) -> Option<usize> {
+        let mut n = 0usize;
+        let mut shift = 0;
+        loop {
+            let b = *d.get(*i)?;
+            *i += 1;
+            n |= ((b & 0x7f) as usize).checked_shl(shift)?;
+            shift += 7;
+            if b & 0x80 == 0 {
+                return Some(n);
+            }
+            if shift > 63 {
+                return None;
+            }
+        }
+    }
+    let mut i = 0;
+    if size(delta, &mut i)? != base.len() {
+        return None;
+    }
+    let target = size(delta, &mut i)?;
+    if target as u64 > MAX_OBJECT_BYTES {
+        return None;
+    }
+    let mut out = Vec::with_capacity(target);
+    while i < delta.len() {
+        let op = delta[i];
+        i += 1;
+        if op & 0x80 != 0 {
+            let mut offset = 0usize;
+            let mut len = 0usize;
+            for k in 0..4 {
+                if op & (1 << k) != 0 {
+                    offset |= (*delta.get(i)? as usize) << (8 * k);
+                    i += 1;
+                }
+            }
+            for k in 0..3 {
+                if op & (0x10 << k) != 0 {
+                    len |= (*delta.get(i)? as usize) << (8 * k);
+                    i += 1;
+                }
+            }
+            if len == 0 {
+                len = 0x10000;
+            }
+            out.extend_from_slice(base.get(offset..offset.checked_add(len)?)?);
+        } else if op != 0 {
+            let len = op as usize;
+            out.extend_from_slice(delta.get(i..i + len)?);
+            i += len;
+        } else {
+            return None; // opcode 0 is reserved
+        }
+    }
+    (out.len() == target).then_some(out)
+}
+
+/// Decoded objects by (pack, offset), evicted oldest first past a byte budget.
+#[derive(Default)]
+struct DecodedCache {
+    map: HashMap<(usize, u64), Rc<[u8]>>,
+    order: VecDeque<(usize, u64)>,
+    bytes: usize,
+}
+
+impl DecodedCache {
+    fn get(&self, p: usize, offset: u64) -> Option<Rc<[u8]>> {
+        self.map.get(&(p, offset)).cloned()
+    }
+
+    fn put(&mut self, p: usize, offset: u64, data: Rc<[u8]>) {
+        if data.len() > CACHE_BYTES / 4 || self.map.contains_key(&(p, offset)) {
+            return;
+        }
+        self.bytes += data.len();
+        self.map.insert((p, offset), data);
+        self.order.push_back((p, offset));
+        while self.bytes > CACHE_BYTES {
+            let Some(old) = self.order.pop_front() else {
+                break;
+            };
+            if let Some(d) = self.map.remove(&old) {
+                self.bytes -= d.len();
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::apply_delta;
+
+    #[test]
+    fn deltas_copy_and_insert() {
+        let base = b"hello, world\n";
+        // sizes 13 -> 19; copy 7 bytes at 0 ("hello, "), insert "there ",
+        // copy 6 bytes at 7 ("world\n").
+        let mut delta = vec![13, 19, 0x80 | 0x10, 7, 6];
+        delta.extend_from_slice(b"there ");
+        delta.extend_from_slice(&[0x80 | 0x01 | 0x10, 7, 6]);
+        assert_eq!(apply_delta(base, &delta).unwrap(), b"hello, there world\n");
+    }
+
+    #[test]
+    fn malformed_deltas_are_refused_not_panicked_on() {
+        let base = b"abc";
+        assert_eq!(apply_delta(base, &[4, 3]), None); // wrong source size
+        assert_eq!(apply_delta(base, &[3, 3, 0x80 | 0x01 | 0x10, 2, 5]), None); // copy past the end
+        assert_eq!(apply_delta(base, &[3, 9, 5, b'x']), None); // insert past the end
+        assert_eq!(apply_delta(base, &[3, 1, 0]), None); // reserved opcode
+        assert_eq!(apply_delta(base, &[3, 2, 1, b'x']), None); // short of the target size
+    }
+}
