@@ -98,7 +98,7 @@ pub fn history(
         },
     };
     git::configure();
-    let h = git::history(&repo, selection)?;
+    let h = git::history(&repo, selection, args.threads)?;
     if h.skipped_submodules > 0 {
         warn(format!(
             "{} submodule entr(ies) skipped: scan each submodule's repository on its own",

@@ -789,6 +789,20 @@ mod tests {
     }
 
     #[test]
+    fn values_built_from_a_credential_word_in_any_language() {
+        for v in [
+            "badpass",
+            "secret_token_here",
+            "geheim$parole",
+            "minhasenha1",
+            "haslo123",
+        ] {
+            assert!(reject_common(v.as_bytes()).is_some(), "{v}");
+        }
+        assert_eq!(reject_common(b"k8Fq2xZr"), None);
+    }
+
+    #[test]
     fn example_documents() {
         assert!(is_example_document(b"AccessKeyId=AKIAIOSFODNN7EXAMPLE\n"));
         assert!(!is_example_document(b"see the EXAMPLE section\n"));

@@ -148,14 +148,14 @@ pub struct History {
     pub skipped_submodules: usize,
 }
 
-/// Opens the repository's object store with gix, which reads trees and
-/// blobs about twice as fast as libgit2 (measured on rust-lang/cargo:
-/// BENCHMARKS.md). Each thread opens its own.
+/// Opens the repository with gix: the object directory the pack reader
+/// maps, and its fallback for objects outside the packs (loose objects,
+/// alternates). Each thread opens its own.
 pub fn open_objects(git_dir: &Path) -> Result<gix::Repository> {
     let mut repo =
         gix::open(git_dir).map_err(|e| Error::Git(format!("{}: {e}", git_dir.display())))?;
-    // Trees are read about once each and blobs once: an object cache would
-    // only hold memory. Delta bases are cached by the pack cache instead.
+    // The pack reader caches what it decodes; gix's own object cache would
+    // only hold memory for the few fallback reads.
     repo.object_cache_size(0);
     Ok(repo)
 }
@@ -164,7 +164,8 @@ fn to_gix(oid: Oid) -> ObjectId {
     ObjectId::try_from(oid.as_bytes()).expect("git2 ids are SHA-1")
 }
 
-pub fn history(repo: &Repository, sel: Selection) -> Result<History> {
+/// Walks the selected commits' trees on `threads` threads (0: one per core).
+pub fn history(repo: &Repository, sel: Selection, threads: usize) -> Result<History> {
     let gix_repo = open_objects(repo.path())?;
     let packs = Packs::open(&gix_repo);
     let mut objects = PackReader::new(packs.clone(), gix_repo);
@@ -246,7 +247,10 @@ pub fn history(repo: &Repository, sel: Selection) -> Result<History> {
     // Each run finds the blobs new to it; a blob an earlier run found too is
     // dropped when the runs are joined, so each blob keeps the first commit
     // that introduced it, as in one sequential walk.
-    let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let threads = match threads {
+        0 => std::thread::available_parallelism().map_or(1, |n| n.get()),
+        n => n,
+    };
     let run_len = commits.len().div_ceil(threads).max(1);
     let git_dir = repo.path();
     let runs: Vec<Result<WalkRun>> = std::thread::scope(|s| {
@@ -285,6 +289,9 @@ pub fn history(repo: &Repository, sel: Selection) -> Result<History> {
     });
     let mut reported = seen.blobs;
     let mut commit_index: HashMap<usize, usize> = HashMap::new();
+    // A range's base holds what the range did not add: a path's first
+    // version in the range is compared with the base's.
+    let mut first_version = HashSet::new();
     let mut skipped_submodules = 0;
     for run in runs {
         let run = run?;
@@ -304,7 +311,11 @@ pub fn history(repo: &Repository, sel: Selection) -> Result<History> {
                     out.commits.len() - 1
                 }
             };
-            let previous = base_files.get(&path).copied();
+            let previous = if first_version.insert(path.clone()) {
+                base_files.get(&path).copied()
+            } else {
+                None
+            };
             out.blobs.push(HistoryBlob {
                 oid,
                 previous,
@@ -314,15 +325,6 @@ pub fn history(repo: &Repository, sel: Selection) -> Result<History> {
         }
     }
     out.skipped_submodules = skipped_submodules;
-    // Only a path's first version in the range compares with the base.
-    if !base_files.is_empty() {
-        let mut first = HashSet::new();
-        for b in &mut out.blobs {
-            if !first.insert(b.path.clone()) {
-                b.previous = None;
-            }
-        }
-    }
     Ok(out)
 }
 

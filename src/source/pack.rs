@@ -22,6 +22,9 @@ use std::sync::Arc;
 /// bases fit; the budget bounds memory whatever the repository's size.
 const CACHE_BYTES: usize = 32 << 20;
 
+/// Delta bases named by id, followed one from another; git writes at most 50.
+const MAX_REF_DELTA_DEPTH: usize = 64;
+
 /// A larger object is corrupt or not worth scanning; refuse to allocate it.
 const MAX_OBJECT_BYTES: u64 = 1 << 30;
 
@@ -74,13 +77,23 @@ impl PackReader {
         }
     }
 
-    /// The content of object `id` (a blob or a tree), or `None` when it
-    /// cannot be read.
+    /// The content of object `id` (a blob, tree or commit), or `None` when
+    /// it cannot be read.
     pub fn read(&mut self, id: &ObjectId) -> Option<Rc<[u8]>> {
+        self.read_at_depth(id, 0)
+    }
+
+    /// `depth` counts the by-id delta bases followed to get here: a corrupt
+    /// pack whose REF_DELTA bases form a cycle ends as unreadable instead of
+    /// overflowing the stack.
+    fn read_at_depth(&mut self, id: &ObjectId, depth: usize) -> Option<Rc<[u8]>> {
+        if depth > MAX_REF_DELTA_DEPTH {
+            return None;
+        }
         for p in 0..self.packs.0.len() {
             if let Some(i) = self.packs.0[p].index.lookup(id) {
                 let offset = self.packs.0[p].index.pack_offset_at_index(i);
-                if let Some(data) = self.decode(p, offset) {
+                if let Some(data) = self.decode(p, offset, depth) {
                     return Some(data);
                 }
             }
@@ -92,7 +105,7 @@ impl PackReader {
 
     /// The object at `offset` of pack `p`, resolving its delta chain from
     /// the deepest cached (or undeltified) object outwards.
-    fn decode(&mut self, p: usize, offset: u64) -> Option<Rc<[u8]>> {
+    fn decode(&mut self, p: usize, offset: u64, depth: usize) -> Option<Rc<[u8]>> {
         use pack::data::entry::Header;
         let mut deltas = Vec::new();
         let mut at = offset;
@@ -110,7 +123,7 @@ impl PackReader {
                 }
                 Header::RefDelta { base_id } => {
                     deltas.push((at, entry));
-                    break self.read(&base_id)?;
+                    break self.read_at_depth(&base_id, depth + 1)?;
                 }
                 _ => {
                     let out = self.inflate_entry(p, &entry)?;
