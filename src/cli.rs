@@ -113,6 +113,9 @@ pub struct ScanArgs {
     /// Turn git awareness off: no tracked-credential-file check.
     #[arg(long)]
     pub no_git: bool,
+    /// Load rule files from DIR instead of the built-in ones (for writing rules).
+    #[arg(long, value_name = "DIR")]
+    pub rules_dir: Option<PathBuf>,
 }
 
 #[derive(Debug, Args)]

@@ -11,7 +11,7 @@ pub fn run(args: &ExplainArgs) -> anyhow::Result<ExitCode> {
     let (file, line) = split_target(&args.target);
     let bytes = std::fs::read(&file)
         .map_err(|e| anyhow::anyhow!("{}: {e}; pass an existing file", file.display()))?;
-    let (scanner, config) = super::scan::scanner_for(args.config.as_deref(), &file, false)?;
+    let (scanner, config) = super::scan::scanner_for(args.config.as_deref(), &file, false, None)?;
     let mut accepted = Vec::new();
     if let Some(p) = config::discover(&file, baseline::IGNORE_FILE) {
         accepted.push(baseline::Accepted::read_ignore_file(&p)?);

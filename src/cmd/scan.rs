@@ -29,7 +29,12 @@ pub struct ScanPlan {
 impl ScanPlan {
     pub fn from_args(args: &ScanArgs) -> anyhow::Result<Self> {
         let start = args.paths.first().map_or(Path::new("."), PathBuf::as_path);
-        let (scanner, config) = scanner_for(args.config.as_deref(), start, args.no_config)?;
+        let (scanner, config) = scanner_for(
+            args.config.as_deref(),
+            start,
+            args.no_config,
+            args.rules_dir.as_deref(),
+        )?;
         let mut walk = fs_source::WalkOptions {
             no_ignore: args.no_ignore,
             threads: args.threads,
@@ -83,8 +88,12 @@ pub fn scanner_for(
     explicit: Option<&Path>,
     start: &Path,
     no_config: bool,
+    rules_dir: Option<&Path>,
 ) -> anyhow::Result<(Scanner, Option<config::Config>)> {
-    let mut set = RuleSet::builtin()?;
+    let mut set = match rules_dir {
+        Some(dir) => RuleSet::from_dir(dir)?,
+        None => RuleSet::builtin()?,
+    };
     let config = match explicit {
         Some(path) if !path.is_file() => anyhow::bail!(
             "{}: {}; fix the --config path or drop --config to use .keylint.toml",
