@@ -2,7 +2,7 @@
 //! in a [`Secret`], whose `Debug` and `Display` print only the redacted form,
 //! so no log line, error or panic message can leak it by accident.
 
-use crate::rules::RuleMeta;
+use crate::rules::{Confidence, Severity};
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 use std::fmt;
@@ -140,6 +140,21 @@ impl LineContext {
         let width = shown.chars().count();
         (format!("{before}{shown}{after}"), start, start + width)
     }
+}
+
+/// What a finding needs to know about the rule that produced it. Shared, so
+/// findings stay cheap to clone.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RuleMeta {
+    pub id: String,
+    pub provider_id: String,
+    pub provider: String,
+    pub description: String,
+    pub confidence: Confidence,
+    pub severity: Severity,
+    pub help: String,
+    pub url: Option<String>,
+    pub tags: Vec<String>,
 }
 
 /// Provenance of a finding in git history.

@@ -7,6 +7,7 @@
 //! stage reads; [`keys`] is the key resolver, which shares the rules' provider
 //! knowledge.
 
+pub mod atomic;
 pub mod error;
 pub mod filter;
 pub mod finding;

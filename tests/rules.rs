@@ -1,7 +1,8 @@
 //! Every rule's examples must be found and its counter-examples must not,
 //! through the real engine. A failure names the rule file and rule id.
 
-use keylint::rules::{check, RuleSet};
+use keylint::rules::RuleSet;
+use keylint::scan::examples as check;
 use std::sync::Arc;
 
 #[test]

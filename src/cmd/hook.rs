@@ -56,7 +56,7 @@ fn install(force: bool) -> anyhow::Result<ExitCode> {
          exec \"$KEYLINT\" hook run\n",
         exe.display().to_string().replace('\'', "'\\''")
     );
-    keylint::report::write_atomic(&hook, script.as_bytes())?;
+    keylint::atomic::write_atomic(&hook, script.as_bytes())?;
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt;

@@ -1,7 +1,8 @@
 //! `keylint rules [list|check]`.
 
 use crate::cli::{RulesAction, RulesArgs};
-use keylint::rules::{check, RuleSet};
+use keylint::rules::RuleSet;
+use keylint::scan::examples as check;
 use std::io::Write;
 use std::process::ExitCode;
 use std::sync::Arc;

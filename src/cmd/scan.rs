@@ -252,7 +252,7 @@ fn emit(
         Format::Sarif => report::sarif::render(&mut buf, findings, plan.render)?,
     }
     match &args.output {
-        Some(path) => report::write_atomic(path, &buf)
+        Some(path) => keylint::atomic::write_atomic(path, &buf)
             .with_context(|| format!("writing the report to {}", path.display()))?,
         None => {
             let mut out = std::io::stdout().lock();

@@ -6,8 +6,8 @@
 //! - `.keylintignore`: one fingerprint per line (a unique prefix of 12 or
 //!   more hex digits is enough), `#` starts a comment.
 
+use crate::atomic::write_atomic;
 use crate::finding::Finding;
-use crate::report::write_atomic;
 use crate::{Error, Result};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeSet;

@@ -125,7 +125,7 @@ pub fn create_private_dir(dir: &Path) -> Result<()> {
 /// Writes a file atomically with mode 0600 (the temporary file is created
 /// 0600, so the key is never readable by others, even for a moment).
 pub fn write_private(path: &Path, contents: &[u8]) -> Result<()> {
-    crate::report::write_atomic(path, contents)
+    crate::atomic::write_atomic(path, contents)
 }
 
 #[cfg(test)]

@@ -5,26 +5,12 @@
 
 use super::schema::*;
 use super::RuleSet;
+use crate::finding::RuleMeta;
 use crate::{Error, Result};
 use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
 use regex::bytes::{Regex, RegexBuilder};
 use std::collections::HashMap;
 use std::sync::Arc;
-
-/// What a finding needs to know about the rule that produced it. Shared, so
-/// findings stay cheap to clone.
-#[derive(Debug, Clone, PartialEq)]
-pub struct RuleMeta {
-    pub id: String,
-    pub provider_id: String,
-    pub provider: String,
-    pub description: String,
-    pub confidence: Confidence,
-    pub severity: Severity,
-    pub help: String,
-    pub url: Option<String>,
-    pub tags: Vec<String>,
-}
 
 #[derive(Debug)]
 pub struct CompiledRule {

@@ -1,11 +1,11 @@
 //! Rules as data: the schema of `rules/*.toml`, loading (built-in and user
 //! files), and compiling into the matcher the scan engine runs.
 
-pub mod check;
 pub mod compile;
 pub mod schema;
 
-pub use compile::{CompiledRule, RuleMeta, Rules};
+pub use crate::finding::RuleMeta;
+pub use compile::{CompiledRule, Rules};
 pub use schema::{
     Checksum, Confidence, ConfigFileSpec, ConfigFormat, CredentialFileSpec, Example, ProviderSpec,
     RuleFile, RuleSpec, Severity, Validator,

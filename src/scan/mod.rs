@@ -9,6 +9,7 @@
 //! A [`Scanner`] is immutable and shared by all threads.
 
 pub mod credential_files;
+pub mod examples;
 pub mod generic;
 pub mod jwt;
 pub mod lines;

@@ -2,7 +2,7 @@
 //! through the real engine (prefilter, windows, validators, overlap
 //! resolution), so a rule cannot ship with an example it fails.
 
-use super::Rules;
+use crate::rules::Rules;
 use crate::scan::Scanner;
 use std::sync::Arc;
 
@@ -37,6 +37,21 @@ pub fn check(rules: Arc<Rules>) -> (Vec<CheckFailure>, usize) {
         }
         for (i, ex) in rule.spec.examples.iter().enumerate() {
             checked += 1;
+            // A keyword gates the regex: an example the keywords miss would
+            // pass only because another rule's keyword opened the window.
+            let input = ex.input.to_ascii_lowercase();
+            if !rule
+                .spec
+                .keywords
+                .iter()
+                .any(|k| input.contains(&k.to_ascii_lowercase()))
+            {
+                failures.push(fail(format!(
+                    "example {} holds none of the rule's keywords {:?}: add the spelling it uses",
+                    i + 1,
+                    rule.spec.keywords
+                )));
+            }
             let path = ex.path.as_deref().unwrap_or("example.txt");
             let found = scanner.scan(path, ex.input.as_bytes());
             let mine: Vec<_> = found.iter().filter(|f| &f.rule.id == id).collect();
