@@ -1,9 +1,14 @@
 //! The library's error type. Every variant names the file or input at fault
-//! and, where one exists, the fix; the binary maps all of them to exit code 2.
+//! and, where one exists, the fix, and keeps the error it wraps as its
+//! `source`, so the binary can print the chain once and tell a broken pipe
+//! from a real failure. The binary maps all of them to exit code 2.
 
 use std::path::PathBuf;
 
 pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+/// A boxed error from a dependency (gix, ignore, serde), kept as a source.
+pub type Cause = Box<dyn std::error::Error + Send + Sync>;
 
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
@@ -13,7 +18,14 @@ pub enum Error {
         #[source]
         source: std::io::Error,
     },
-    /// A rule file or config file that does not parse or validate.
+    /// A path named on the command line that does not exist.
+    #[error("{}: no such file or directory; pass an existing path to scan", path.display())]
+    NoSuchPath { path: PathBuf },
+    /// A directory the walk could not read.
+    #[error("{0}")]
+    Walk(#[from] ignore::Error),
+    /// A rule file or config file that does not parse or validate. The
+    /// message names the key and never echoes a value (it may be a secret).
     #[error("{file}: {message}")]
     Config { file: String, message: String },
     /// A rule whose regex does not compile.
@@ -23,10 +35,46 @@ pub enum Error {
         rule: String,
         message: String,
     },
-    #[error("{0}")]
-    Git(String),
+    /// A git operation that failed, with what keylint was doing.
+    #[error("{context}: {source}")]
+    Git {
+        context: String,
+        #[source]
+        source: Cause,
+    },
+    /// A git object that could not be read: absent from the object store,
+    /// or present and corrupt.
+    #[error("{}{what} {id}: {problem}", path.as_ref().map_or(String::new(), |p| format!("{p}: ")))]
+    Object {
+        what: &'static str,
+        id: String,
+        /// The path the object was read for, when there is one.
+        path: Option<String>,
+        problem: String,
+    },
+    /// Blobs the history walk needed that the object store does not have.
+    #[error("{count} object(s) missing from the object store, not scanned (a partial or broken clone?); scan a full clone")]
+    MissingObjects { count: u64 },
+    /// A git mode used outside a repository.
+    #[error("{path}: not a git repository; {needed} (scan the files without it)")]
+    NotARepository { path: PathBuf, needed: &'static str },
+    /// A bad `--range`.
+    #[error("--range `{range}`: {problem}")]
+    Range { range: String, problem: String },
+    /// A request the library cannot carry out as asked (a bad provider
+    /// name, a refused file); the message says what to do instead.
     #[error("{0}")]
     Usage(String),
+    /// Writing a machine-readable document failed.
+    #[error("{what}: {source}")]
+    Encode {
+        what: &'static str,
+        #[source]
+        source: serde_json::Error,
+    },
+    /// A thread could not be started (the system's limit on processes).
+    #[error("cannot start a worker thread: {0}; lower -j")]
+    Spawn(#[source] std::io::Error),
     #[error("{0}")]
     Other(String),
 }
@@ -42,6 +90,26 @@ impl Error {
         Error::Config {
             file: file.into(),
             message: message.into(),
+        }
+    }
+    /// The same error, naming the path an object was read for.
+    pub fn at(self, path: &str) -> Self {
+        match self {
+            Error::Object {
+                what, id, problem, ..
+            } => Error::Object {
+                what,
+                id,
+                path: Some(path.to_string()),
+                problem,
+            },
+            other => other,
+        }
+    }
+    pub fn git(context: impl Into<String>, source: impl Into<Cause>) -> Self {
+        Error::Git {
+            context: context.into(),
+            source: source.into(),
         }
     }
 }

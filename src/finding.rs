@@ -6,6 +6,7 @@ use crate::rules::{Confidence, Severity};
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 use std::fmt;
+use std::ops::Range;
 use std::sync::Arc;
 
 /// A secret value. Printing it shows the redacted form; [`Secret::expose`]
@@ -115,30 +116,97 @@ pub struct Location {
     pub end_column: usize,
 }
 
-/// The source line around a secret, kept to render it redacted.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// The source line around a secret, kept to render it redacted. Its text
+/// holds the secret (and any other secret on the line), so the fields are
+/// private and `Debug` prints the redacted rendering: no log line or panic
+/// message can show the line as it is.
+#[derive(Clone, PartialEq, Eq)]
 pub struct LineContext {
     /// The line (shortened around the secret if very long), lossily decoded.
-    pub text: String,
-    /// Byte range of the secret's first line part within `text`.
-    pub secret_start: usize,
-    pub secret_end: usize,
+    text: String,
+    /// Byte range of the finding's secret (its first-line part) in `text`.
+    secret: Range<usize>,
+    /// Byte ranges of the other secrets keylint reports on the same line:
+    /// they are redacted too in every rendering of the line.
+    others: Vec<Range<usize>>,
 }
 
 impl LineContext {
-    /// The line with the secret replaced by its redacted form (or kept, with
-    /// `show_secret`), and the column range the secret then occupies, in chars.
-    pub fn render(&self, secret: &Secret, show_secret: bool) -> (String, usize, usize) {
-        let before = &self.text[..self.secret_start];
-        let after = &self.text[self.secret_end..];
-        let shown = if show_secret {
-            self.text[self.secret_start..self.secret_end].to_string()
-        } else {
-            secret.redacted()
-        };
-        let start = before.chars().count();
-        let width = shown.chars().count();
-        (format!("{before}{shown}{after}"), start, start + width)
+    /// A line holding a secret at `secret` and other secrets at `others`
+    /// (byte ranges within `text`, clipped to it).
+    pub fn new(text: String, secret: Range<usize>, mut others: Vec<Range<usize>>) -> Self {
+        let clip = |r: &Range<usize>| r.start.min(text.len())..r.end.min(text.len());
+        let secret = clip(&secret);
+        others = others
+            .iter()
+            .map(clip)
+            .filter(|r| r.start < r.end && (r.end <= secret.start || r.start >= secret.end))
+            .collect();
+        others.sort_by_key(|r| r.start);
+        // Overlapping spans would garble the rendering: merge them.
+        let mut merged: Vec<Range<usize>> = Vec::with_capacity(others.len());
+        for r in others {
+            match merged.last_mut() {
+                Some(last) if r.start < last.end => last.end = last.end.max(r.end),
+                _ => merged.push(r),
+            }
+        }
+        LineContext {
+            text,
+            secret,
+            others: merged,
+        }
+    }
+
+    /// A note about a whole file, with no secret in it to underline.
+    pub fn note(text: String) -> Self {
+        LineContext {
+            text,
+            secret: 0..0,
+            others: Vec::new(),
+        }
+    }
+
+    /// Whether this is a note about a file rather than a line with a secret.
+    pub fn is_note(&self) -> bool {
+        self.secret.is_empty()
+    }
+
+    /// The line with every secret on it replaced by its redacted form (all
+    /// kept, with `show_secrets`), and the char columns the finding's
+    /// secret then occupies.
+    pub fn render(&self, secret: &Secret, show_secrets: bool) -> (String, usize, usize) {
+        let mut out = String::with_capacity(self.text.len());
+        let mut at = 0;
+        let mut columns = (0, 0);
+        let mut spans: Vec<(&Range<usize>, bool)> =
+            self.others.iter().map(|r| (r, false)).collect();
+        if !self.secret.is_empty() {
+            spans.push((&self.secret, true));
+        }
+        spans.sort_by_key(|(r, _)| r.start);
+        for (r, mine) in spans {
+            out.push_str(&self.text[at..r.start]);
+            let start = out.chars().count();
+            match (show_secrets, mine) {
+                (true, _) => out.push_str(&self.text[r.clone()]),
+                (false, true) => out.push_str(&secret.redacted()),
+                (false, false) => out.push_str(&redact(&self.text[r.clone()])),
+            }
+            if mine {
+                columns = (start, out.chars().count());
+            }
+            at = r.end;
+        }
+        out.push_str(&self.text[at..]);
+        (out, columns.0, columns.1)
+    }
+}
+
+impl fmt::Debug for LineContext {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let secret = Secret::new(&self.text[self.secret.clone()]);
+        write!(f, "LineContext({:?})", self.render(&secret, false).0)
     }
 }
 

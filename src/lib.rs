@@ -12,6 +12,8 @@ pub mod error;
 pub mod filter;
 pub mod finding;
 pub mod keys;
+pub mod pipeline;
+pub mod plan;
 pub mod report;
 pub mod rules;
 pub mod scan;

@@ -22,7 +22,10 @@ fn main() -> ExitCode {
             if is_broken_pipe(&e) {
                 return ExitCode::SUCCESS;
             }
-            eprintln!("keylint: error: {}", message(&e));
+            eprintln!(
+                "keylint: error: {}",
+                keylint::report::terminal::escape(&message(e.as_ref()))
+            );
             ExitCode::from(2)
         }
     }
@@ -30,9 +33,11 @@ fn main() -> ExitCode {
 
 /// The error and its causes on one line, each cause once: library errors
 /// already name their cause in their own message.
-fn message(e: &anyhow::Error) -> String {
+fn message(e: &(dyn std::error::Error + 'static)) -> String {
     let mut msg = e.to_string();
-    for cause in e.chain().skip(1) {
+    let mut source = e.source();
+    while let Some(cause) = source {
+        source = cause.source();
         let cause = cause.to_string();
         if !msg.contains(&cause) {
             msg.push_str(": ");

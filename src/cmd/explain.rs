@@ -1,33 +1,63 @@
 //! `keylint explain FILE[:LINE]`: why each candidate in a file was reported
 //! or dropped, to tune a rule or an allow-list.
 
+use super::print_diagnostics;
 use crate::cli::ExplainArgs;
 use keylint::filter::{baseline, config, Filters};
-use keylint::report;
+use keylint::pipeline;
+use keylint::plan::{self, Mode, Output, ScanPlan};
+use keylint::report::{self, RenderOptions};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 pub fn run(args: &ExplainArgs) -> anyhow::Result<ExitCode> {
     let (file, line) = split_target(&args.target);
-    let bytes = std::fs::read(&file)
-        .map_err(|e| anyhow::anyhow!("{}: {e}; pass an existing file", file.display()))?;
-    let (scanner, config) = super::scan::scanner_for(args.config.as_deref(), &file, false, None)?;
+    if !file.is_file() {
+        anyhow::bail!("{}: no such file; pass an existing file", file.display());
+    }
+    let config = plan::load_config(args.config.as_deref(), &file, false)?;
+    let scanner = plan::load_scanner(config.as_ref(), None)?;
     let mut accepted = Vec::new();
     if let Some(p) = config::discover(&file, baseline::IGNORE_FILE) {
         accepted.push(baseline::Accepted::read_ignore_file(&p)?);
     }
-    let filters = Filters::new(config, accepted);
-    let path = keylint::source::display_path(&file);
+    let plan = ScanPlan {
+        mode: Mode::Tree {
+            roots: vec![file.clone()],
+            no_ignore: true,
+        },
+        scanner,
+        filters: Filters::new(config, accepted),
+        max_file_size: u64::MAX,
+        threads: 1,
+        git_aware: false,
+        explain: true,
+        output: Output {
+            format: report::Format::Human,
+            path: None,
+            render: RenderOptions::default(),
+            summary: false,
+        },
+    };
+    let mut result = pipeline::run(&plan)?;
+    print_diagnostics(&result.warnings, &result.errors, false);
+    if let Some(l) = line {
+        result.considered.retain(|c| c.finding.location.line == l);
+    }
     let mut out = std::io::stdout().lock();
-    let n = report::explain::render(&mut out, &scanner, &filters, &path, &bytes, line)?;
-    if n == 0 {
+    report::explain::render(&mut out, &result.considered)?;
+    if result.considered.is_empty() {
         eprintln!(
             "keylint: no rule considered anything in {}{}",
-            path,
+            keylint::source::display_path(&file),
             line.map_or(String::new(), |l| format!(" at line {l}"))
         );
     }
-    Ok(ExitCode::SUCCESS)
+    Ok(if result.errors.is_empty() {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(2)
+    })
 }
 
 /// `path:12` → (path, Some(12)); a path that exists as written wins, so a

@@ -21,19 +21,10 @@ pub fn run(args: &HookArgs) -> anyhow::Result<ExitCode> {
 
 /// The hooks directory git uses: `core.hooksPath` if set, else `.git/hooks`.
 fn hooks_dir() -> anyhow::Result<PathBuf> {
-    let repo = git2::Repository::open_from_env().map_err(|_| {
+    let repo = keylint::source::git::open_from_env().map_err(|_| {
         anyhow::anyhow!("not a git repository: run `keylint hook install` inside a work tree")
     })?;
-    let config = repo.config().context("reading git config")?;
-    if let Ok(p) = config.get_path("core.hooksPath") {
-        let p = if p.is_relative() {
-            repo.workdir().unwrap_or(repo.path()).join(p)
-        } else {
-            p
-        };
-        return Ok(p);
-    }
-    Ok(repo.path().join("hooks"))
+    Ok(keylint::source::git::hooks_dir(&repo))
 }
 
 fn install(force: bool) -> anyhow::Result<ExitCode> {

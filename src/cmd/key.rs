@@ -169,26 +169,14 @@ fn list(resolver: &Resolver) -> anyhow::Result<ExitCode> {
 
 /// A key file inside a git work tree is one `git add` from a leak.
 fn git_warning(path: &std::path::Path) -> Option<String> {
-    let repo = git2::Repository::discover(path.parent()?).ok()?;
-    let workdir = repo.workdir()?.canonicalize().ok()?;
-    let rel = path
-        .canonicalize()
-        .ok()?
-        .strip_prefix(&workdir)
-        .ok()?
-        .to_path_buf();
-    let tracked = repo.index().ok()?.get_path(&rel, 0).is_some();
-    Some(if tracked {
-        format!(
-            "tracked by git in {}: run `git rm --cached {}` and rotate the key",
-            workdir.display(),
-            rel.display()
-        )
+    let repo = keylint::source::git::discover(path.parent()?)?;
+    let tracked = keylint::source::git::worktree::Tracked::read(&repo).ok()??;
+    let rel = tracked.relative(path)?;
+    let workdir = tracked.workdir.display();
+    Some(if tracked.paths.contains(&rel) {
+        format!("tracked by git in {workdir}: run `git rm --cached {rel}` and rotate the key")
     } else {
-        format!(
-            "inside the git work tree {}: make sure .gitignore covers it",
-            workdir.display()
-        )
+        format!("inside the git work tree {workdir}: make sure .gitignore covers it")
     })
 }
 

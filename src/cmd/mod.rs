@@ -1,7 +1,6 @@
 //! One module per subcommand, each a thin `run` over the library.
 
 mod explain;
-mod git_scan;
 mod hook;
 mod key;
 mod rules;
@@ -24,3 +23,20 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
 
 /// Exit code for "something was found".
 pub const FOUND: u8 = 1;
+
+/// Warnings (unless `quiet`) and errors, each on one line of stderr, with
+/// control characters shown escaped: paths and messages come from the
+/// scanned tree and must not drive the terminal.
+pub fn print_diagnostics(warnings: &[String], errors: &[keylint::Error], quiet: bool) {
+    if !quiet {
+        for w in warnings {
+            eprintln!("keylint: warning: {}", keylint::report::terminal::escape(w));
+        }
+    }
+    for e in errors {
+        eprintln!(
+            "keylint: error: {}",
+            keylint::report::terminal::escape(&crate::message(e))
+        );
+    }
+}

@@ -1,257 +1,154 @@
-//! `keylint scan`: build the plan from the flags once, run the source through
-//! the scanner and filters, render the report.
+//! `keylint scan`: turn the flags into a plan once, run it, render the
+//! report, map the outcome to an exit code.
 
-use super::{git_scan, FOUND};
+use super::{print_diagnostics, FOUND};
 use crate::cli::{ColorChoice, Format, ScanArgs};
 use anyhow::Context;
 use keylint::filter::{baseline, config, Filters};
-use keylint::finding::Finding;
-use keylint::report::{self, RenderOptions, Summary};
-use keylint::rules::RuleSet;
-use keylint::scan::Scanner;
-use keylint::source::{fs as fs_source, Stats};
+use keylint::pipeline::{self, ScanResult};
+use keylint::plan::{self, Mode, Output, ScanPlan};
+use keylint::report::{self, RenderOptions};
+use keylint::source::git::history::Selection;
 use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
-use std::sync::{Arc, Mutex};
-use std::time::Instant;
-
-/// Everything a scan needs, decided from the flags once.
-pub struct ScanPlan {
-    pub scanner: Scanner,
-    pub filters: Filters,
-    pub walk: fs_source::WalkOptions,
-    pub render: RenderOptions,
-    /// SARIF carries GitHub's line hash, computed while the bytes are at hand.
-    pub line_hashes: bool,
-}
-
-impl ScanPlan {
-    pub fn from_args(args: &ScanArgs) -> anyhow::Result<Self> {
-        let start = args.paths.first().map_or(Path::new("."), PathBuf::as_path);
-        let (scanner, config) = scanner_for(
-            args.config.as_deref(),
-            start,
-            args.no_config,
-            args.rules_dir.as_deref(),
-        )?;
-        let mut walk = fs_source::WalkOptions {
-            no_ignore: args.no_ignore,
-            threads: args.threads,
-            ..Default::default()
-        };
-        if let Some(max) = args
-            .max_file_size
-            .or(config.as_ref().and_then(|c| c.max_file_size))
-        {
-            walk.max_file_size = max;
-        }
-        let mut accepted = Vec::new();
-        if let Some(b) = &args.baseline {
-            accepted.push(baseline::Accepted::read_baseline(b)?);
-        }
-        let ignore_file = match &config {
-            _ if args.no_config => None,
-            Some(c) => Some(c.root.join(baseline::IGNORE_FILE)).filter(|p| p.is_file()),
-            None => config::discover(start, baseline::IGNORE_FILE),
-        };
-        if let Some(path) = ignore_file {
-            accepted.push(baseline::Accepted::read_ignore_file(&path)?);
-        }
-        let color = match args.color {
-            ColorChoice::Always => true,
-            ColorChoice::Never => false,
-            ColorChoice::Auto => {
-                args.output.is_none()
-                    && args.format == Format::Human
-                    && std::io::stdout().is_terminal()
-                    && std::env::var_os("NO_COLOR").is_none()
-                    && std::env::var("TERM").map_or(true, |t| t != "dumb")
-            }
-        };
-        Ok(ScanPlan {
-            scanner,
-            filters: Filters::new(config, accepted),
-            walk,
-            render: RenderOptions {
-                color,
-                show_secrets: args.show_secrets,
-            },
-            line_hashes: args.format == Format::Sarif,
-        })
-    }
-}
-
-/// The built-in rules plus the repository's config (`--config`, else
-/// `.keylint.toml` discovered from `start`), compiled.
-pub fn scanner_for(
-    explicit: Option<&Path>,
-    start: &Path,
-    no_config: bool,
-    rules_dir: Option<&Path>,
-) -> anyhow::Result<(Scanner, Option<config::Config>)> {
-    let mut set = match rules_dir {
-        Some(dir) => RuleSet::from_dir(dir)?,
-        None => RuleSet::builtin()?,
-    };
-    let config = match explicit {
-        Some(path) if !path.is_file() => anyhow::bail!(
-            "{}: {}; fix the --config path or drop --config to use .keylint.toml",
-            path.display(),
-            if path.exists() {
-                "not a config file"
-            } else {
-                "no such config file"
-            }
-        ),
-        Some(path) => Some(config::Config::load(path)?),
-        None if no_config => None,
-        None => config::discover(start, config::FILE_NAME)
-            .map(|p| config::Config::load(&p))
-            .transpose()?,
-    };
-    if let Some(c) = &config {
-        c.apply(&mut set)?;
-    }
-    Ok((Scanner::new(Arc::new(set.compile()?)), config))
-}
 
 pub fn run(args: &ScanArgs) -> anyhow::Result<ExitCode> {
-    let started = Instant::now();
-    let plan = ScanPlan::from_args(args)?;
-    let stats = Stats::default();
-    let found: Mutex<Vec<Finding>> = Mutex::new(Vec::new());
-    let explained: Mutex<Vec<(String, Vec<u8>)>> = Mutex::new(Vec::new());
-    let warn = |warning: String| {
-        if !args.quiet {
-            eprintln!("keylint: warning: {warning}");
-        }
-    };
-    // One step for every source: scan, filter, keep.
-    let visit = |path: &str, bytes: &[u8]| {
-        if args.explain {
-            let mut out = Vec::new();
-            let _ =
-                report::explain::render(&mut out, &plan.scanner, &plan.filters, path, bytes, None);
-            if !out.is_empty() {
-                explained
-                    .lock()
-                    .expect("no thread panics holding it")
-                    .push((path.to_string(), out));
-            }
-        }
-        plan.findings(path, bytes)
-    };
-    let keep = |f: Vec<Finding>| found.lock().expect("no thread panics holding it").extend(f);
-
-    if args.staged {
-        git_scan::staged(args, &plan, &stats, &visit, &keep, &warn)?;
-    } else if args.history || args.range.is_some() {
-        git_scan::history(args, &plan, &stats, &visit, &keep, &warn)?;
-    } else {
-        fs_source::walk(
-            &args.paths,
-            &plan.walk,
-            &stats,
-            |path, bytes| keep(visit(path, bytes)),
-            warn,
-        )?;
-        if !args.no_git {
-            git_scan::tracked_files(args, &plan, &keep, &warn)?;
-        }
-    }
-
-    let mut findings = found.into_inner().expect("no thread panics holding it");
-    findings.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
-    findings.dedup_by(|a, b| a.fingerprint == b.fingerprint && a.location == b.location);
-    let summary = Summary {
-        files: Stats::get(&stats.files),
-        bytes: Stats::get(&stats.bytes),
-        findings: findings.len(),
-        skipped_binary: Stats::get(&stats.skipped_binary),
-        skipped_large: Stats::get(&stats.skipped_large),
-        errors: Stats::get(&stats.errors),
-        elapsed: started.elapsed(),
-    };
+    let plan = plan_from(args)?;
+    let result = pipeline::run(&plan)?;
+    print_diagnostics(&result.warnings, &result.errors, args.quiet);
     if let Some(path) = &args.write_baseline {
-        let n = baseline::write_baseline(path, &findings)
+        let n = baseline::write_baseline(path, &result.findings)
             .with_context(|| format!("writing the baseline {}", path.display()))?;
         eprintln!(
             "keylint: wrote {n} finding(s) to the baseline {}",
             path.display()
         );
-        return Ok(ExitCode::SUCCESS);
+        return Ok(exit_code(&result, true));
     }
     if args.explain {
-        let mut explained = explained.into_inner().expect("no thread panics holding it");
-        explained.sort();
         let mut out = std::io::stdout().lock();
-        for (_, text) in explained {
-            out.write_all(&text)?;
-        }
+        report::explain::render(&mut out, &result.considered)?;
         out.flush()?;
     } else {
-        emit(args, &plan, &findings, &summary)?;
+        emit(&plan.output, &result)?;
     }
-    if args.staged && !findings.is_empty() && !args.quiet {
+    if plan.output.summary {
+        eprintln!("{}", report::human::summary_line(&result.summary));
+    }
+    if args.staged && !result.findings.is_empty() && !args.quiet {
+        let n = result.findings.len();
         eprintln!(
-            "keylint: commit blocked: {} hard-coded credential{} in the staged change. Remove {} (and rotate the key), \
+            "keylint: commit blocked: {n} hard-coded credential{} in the staged change. Remove {} (and rotate the key), \
              or, for a false positive, add `keylint:allow` to the line or the fingerprint to .keylintignore.",
-            findings.len(),
-            if findings.len() == 1 { "" } else { "s" },
-            if findings.len() == 1 { "it" } else { "them" },
+            if n == 1 { "" } else { "s" },
+            if n == 1 { "it" } else { "them" },
         );
     }
-    Ok(if findings.is_empty() || args.exit_zero {
-        ExitCode::SUCCESS
-    } else {
+    Ok(exit_code(&result, args.exit_zero))
+}
+
+/// 1 when something was found (unless `--exit-zero`), else 2 when some
+/// input could not be read (a scan that skipped a file is no all-clear),
+/// else 0.
+fn exit_code(result: &ScanResult, exit_zero: bool) -> ExitCode {
+    if !result.findings.is_empty() && !exit_zero {
         ExitCode::from(FOUND)
+    } else if !result.errors.is_empty() {
+        ExitCode::from(2)
+    } else {
+        ExitCode::SUCCESS
+    }
+}
+
+/// The plan: every flag read here, once.
+fn plan_from(args: &ScanArgs) -> anyhow::Result<ScanPlan> {
+    let start = args.paths.first().map_or(Path::new("."), PathBuf::as_path);
+    let config = plan::load_config(args.config.as_deref(), start, args.no_config)?;
+    let scanner = plan::load_scanner(config.as_ref(), args.rules_dir.as_deref())?;
+    let max_file_size = args
+        .max_file_size
+        .or(config.as_ref().and_then(|c| c.max_file_size))
+        .unwrap_or(plan::DEFAULT_MAX_FILE_SIZE);
+    let mut accepted = Vec::new();
+    if let Some(b) = &args.baseline {
+        accepted.push(baseline::Accepted::read_baseline(b)?);
+    }
+    let ignore_file = match &config {
+        _ if args.no_config => None,
+        Some(c) => Some(c.root.join(baseline::IGNORE_FILE)).filter(|p| p.is_file()),
+        None => config::discover(start, baseline::IGNORE_FILE),
+    };
+    if let Some(path) = ignore_file {
+        accepted.push(baseline::Accepted::read_ignore_file(&path)?);
+    }
+    let mode = if args.staged {
+        Mode::Staged {
+            whole_files: args.whole_files,
+        }
+    } else if args.history || args.range.is_some() {
+        Mode::History {
+            repo: start.to_path_buf(),
+            selection: match &args.range {
+                Some(r) => Selection::Range(r.clone()),
+                None => Selection::All {
+                    all_refs: args.all_refs,
+                },
+            },
+        }
+    } else {
+        Mode::Tree {
+            roots: args.paths.clone(),
+            no_ignore: args.no_ignore,
+        }
+    };
+    let format = match args.format {
+        Format::Human => report::Format::Human,
+        Format::Json => report::Format::Json,
+        Format::Sarif => report::Format::Sarif,
+    };
+    let color = match args.color {
+        ColorChoice::Always => true,
+        ColorChoice::Never => false,
+        ColorChoice::Auto => {
+            args.output.is_none()
+                && format == report::Format::Human
+                && std::io::stdout().is_terminal()
+                && std::env::var_os("NO_COLOR").is_none()
+                && std::env::var("TERM").map_or(true, |t| t != "dumb")
+        }
+    };
+    Ok(ScanPlan {
+        mode,
+        scanner,
+        filters: Filters::new(config, accepted),
+        max_file_size,
+        threads: plan::threads(args.threads),
+        git_aware: !args.no_git,
+        explain: args.explain,
+        output: Output {
+            format,
+            path: args.output.clone(),
+            render: RenderOptions {
+                color,
+                show_secrets: args.show_secrets,
+            },
+            summary: !args.quiet,
+        },
     })
 }
 
-impl ScanPlan {
-    /// The reported findings of one blob: scanned, filtered, line-hashed.
-    pub fn findings(&self, path: &str, bytes: &[u8]) -> Vec<Finding> {
-        self.findings_in(path, bytes, bytes)
-    }
-
-    /// Scans `scanned` (a blob with unchanged lines blanked, or the blob
-    /// itself) but judges inline allows and line hashes on the whole blob.
-    pub fn findings_in(&self, path: &str, scanned: &[u8], whole: &[u8]) -> Vec<Finding> {
-        let mut f = self.scanner.scan(path, scanned);
-        if !f.is_empty() {
-            self.filters.retain(Some(whole), &mut f);
-            if self.line_hashes {
-                add_line_hashes(whole, &mut f);
-            }
-        }
-        f
-    }
-}
-
-fn add_line_hashes(bytes: &[u8], findings: &mut [Finding]) {
-    let lines: Vec<usize> = findings.iter().map(|f| f.location.line).collect();
-    for (f, h) in findings
-        .iter_mut()
-        .zip(report::line_hash::line_hashes(bytes, &lines))
-    {
-        f.line_hash = h;
-    }
-}
-
-fn emit(
-    args: &ScanArgs,
-    plan: &ScanPlan,
-    findings: &[Finding],
-    summary: &Summary,
-) -> anyhow::Result<()> {
+fn emit(output: &Output, result: &ScanResult) -> anyhow::Result<()> {
     let mut buf = Vec::new();
-    match args.format {
-        Format::Human => report::human::render(&mut buf, findings, plan.render)?,
-        Format::Json => report::json::render(&mut buf, findings, summary, plan.render)?,
-        Format::Sarif => report::sarif::render(&mut buf, findings, plan.render)?,
+    let findings = &result.findings;
+    match output.format {
+        report::Format::Human => report::human::render(&mut buf, findings, output.render)?,
+        report::Format::Json => {
+            report::json::render(&mut buf, findings, &result.summary, output.render)?
+        }
+        report::Format::Sarif => report::sarif::render(&mut buf, findings, output.render)?,
     }
-    match &args.output {
+    match &output.path {
         Some(path) => keylint::atomic::write_atomic(path, &buf)
             .with_context(|| format!("writing the report to {}", path.display()))?,
         None => {
@@ -259,9 +156,6 @@ fn emit(
             out.write_all(&buf)?;
             out.flush()?;
         }
-    }
-    if !args.quiet {
-        eprintln!("{}", report::human::summary_line(summary));
     }
     Ok(())
 }

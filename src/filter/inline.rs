@@ -6,7 +6,6 @@
 //!   `pragma: allowlist nextline secret`;
 //! - a block: `keylint:off` … `keylint:on`.
 
-use crate::finding::Finding;
 use memchr::memmem;
 
 const SAME_LINE: &[&str] = &[
@@ -20,6 +19,36 @@ const NEXT_LINE: &[&str] = &[
     "keylint:allow-next-line",
     "pragma: allowlist nextline secret",
 ];
+
+/// Whether `text` holds any allow marker: a history scan that sees a change
+/// touch one rescans what the marker governed, since removing a marker
+/// re-activates the secrets it allowed.
+pub fn mentions_marker(text: &[u8]) -> bool {
+    // History runs this on every change. Every marker holds one of three
+    // hints; a SIMD search for the hints, then a look at each hit's
+    // neighbourhood, costs about one pass (`#[allow(…)]` is common in code,
+    // so hits are too).
+    const HINTS: [&str; 3] = ["allow", "ignore", "keylint:o"];
+    static FINDERS: std::sync::LazyLock<[memmem::Finder<'static>; 3]> =
+        std::sync::LazyLock::new(|| HINTS.map(|h| memmem::Finder::new(h.as_bytes())));
+    let markers = || {
+        ["keylint:allow", "keylint:off", "keylint:on"]
+            .into_iter()
+            .chain(SAME_LINE.iter().copied())
+            .chain(NEXT_LINE.iter().copied())
+    };
+    FINDERS.iter().zip(HINTS).any(|(finder, hint)| {
+        finder.find_iter(text).any(|pos| {
+            markers().any(|m| {
+                m.find(hint).is_some_and(|k| {
+                    pos.checked_sub(k)
+                        .and_then(|start| text.get(start..start + m.len()))
+                        .is_some_and(|t| t == m.as_bytes())
+                })
+            })
+        })
+    })
+}
 
 /// A file's allow markers, parsed once however many findings it has.
 pub struct InlineAllows<'a> {
@@ -104,20 +133,21 @@ fn same_line_marker(text: &[u8]) -> Option<&'static str> {
         .copied()
 }
 
-/// Drops the findings an inline marker allows.
-pub fn retain_unallowed(bytes: &[u8], findings: &mut Vec<Finding>) {
-    if let Some(allows) = InlineAllows::parse(bytes) {
-        findings.retain(|f| {
-            allows
-                .allowed_by(f.location.line, f.location.end_line)
-                .is_none()
-        });
-    }
-}
-
 #[cfg(test)]
 mod tests {
-    use super::allowed_by;
+    use super::{allowed_by, mentions_marker};
+
+    #[test]
+    fn markers_are_recognised_among_look_alikes() {
+        assert!(mentions_marker(b"x = 1 # keylint:allow\n"));
+        assert!(mentions_marker(b"# keylint:off\n"));
+        assert!(mentions_marker(b"k = v # pragma: allowlist secret"));
+        assert!(mentions_marker(b"t = 1 // trufflehog:ignore"));
+        assert!(!mentions_marker(
+            b"#[allow(dead_code)]\nfn ignore_me() {}\n"
+        ));
+        assert!(!mentions_marker(b"keylint:oops"));
+    }
 
     #[test]
     fn markers() {

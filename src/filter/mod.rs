@@ -51,7 +51,12 @@ impl Filters {
         self.dropped_with(f, allows.as_ref())
     }
 
-    fn dropped_with(&self, f: &Finding, allows: Option<&inline::InlineAllows>) -> Option<String> {
+    /// [`Filters::dropped_by`] with the file's markers already parsed.
+    pub fn dropped_with(
+        &self,
+        f: &Finding,
+        allows: Option<&inline::InlineAllows>,
+    ) -> Option<String> {
         if let Some(marker) =
             allows.and_then(|a| a.allowed_by(f.location.line, f.location.end_line))
         {

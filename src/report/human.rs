@@ -59,9 +59,10 @@ pub fn render(w: &mut dyn Write, findings: &[Finding], opts: RenderOptions) -> i
                 c.date
             )?;
         }
-        if f.context.secret_start == f.context.secret_end {
+        if f.context.is_note() {
             // A finding about a whole file: no line to underline.
-            writeln!(w, "{pad} {} {}", p.wrap("1;34", "="), f.context.text)?;
+            let (note, _, _) = f.context.render(&f.secret, false);
+            writeln!(w, "{pad} {} {}", p.wrap("1;34", "="), note)?;
         } else {
             let (text, start, end) = f.context.render(&f.secret, opts.show_secrets);
             writeln!(w, "{pad} {}", p.wrap("1;34", "|"))?;
@@ -126,8 +127,14 @@ pub fn summary_line(s: &Summary) -> String {
     if s.skipped_large > 0 {
         skipped.push(format!("{} over the size limit", s.skipped_large));
     }
+    if s.skipped_lfs > 0 {
+        skipped.push(format!("{} Git LFS pointer(s)", s.skipped_lfs));
+    }
     if s.errors > 0 {
-        skipped.push(format!("{} unreadable", s.errors));
+        skipped.push(format!(
+            "{} unreadable (the scan is incomplete: see the errors above)",
+            s.errors
+        ));
     }
     if !skipped.is_empty() {
         line.push_str(&format!("; skipped {}", skipped.join(", ")));

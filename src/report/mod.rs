@@ -6,6 +6,7 @@ pub mod human;
 pub mod json;
 pub mod line_hash;
 pub mod sarif;
+pub mod terminal;
 
 use std::time::Duration;
 
@@ -17,9 +18,21 @@ pub struct Summary {
     pub findings: usize,
     pub skipped_binary: u64,
     pub skipped_large: u64,
+    /// Git LFS pointers: their content is not in the repository.
+    pub skipped_lfs: u64,
     pub errors: u64,
     #[serde(skip)]
     pub elapsed: Duration,
+}
+
+/// The report formats.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Format {
+    /// rustc-like blocks for a person.
+    Human,
+    Json,
+    /// SARIF 2.1.0, for GitHub code scanning.
+    Sarif,
 }
 
 #[derive(Debug, Clone, Copy, Default)]

@@ -10,19 +10,18 @@ use crate::{Error, Result};
 use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
 use regex::bytes::{Regex, RegexBuilder};
 use std::collections::HashMap;
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
+/// A rule ready for the engine. Its regexes compile on first use: a scan of
+/// one small file (the pre-commit case) meets a handful of keywords, and
+/// compiling all of a few hundred rules' regexes up front was most of its
+/// start-up time. Rules from user files are compiled at load instead, so a
+/// bad pattern there is an error before anything is scanned.
 #[derive(Debug)]
 pub struct CompiledRule {
     pub meta: Arc<RuleMeta>,
-    pub regex: Regex,
-    /// Capture groups that may hold the secret: every group whose name starts
-    /// with `secret` (alternatives such as quoted and unquoted values), else
-    /// group 1, else the whole match. The first that participates wins.
-    pub secret_groups: Vec<usize>,
-    /// Index of the capture group named `name`, if the rule has one.
-    pub name_group: Option<usize>,
-    pub allow: Vec<Regex>,
+    matcher: OnceLock<std::result::Result<Matcher, String>>,
+    allow: OnceLock<std::result::Result<Vec<Regex>, String>>,
     pub entropy: Option<f64>,
     pub checksum: Option<Checksum>,
     pub validate: Vec<Validator>,
@@ -31,6 +30,80 @@ pub struct CompiledRule {
     pub placeholder_check: bool,
     pub spec: RuleSpec,
     pub origin: String,
+}
+
+/// A rule's compiled regex and where in a match its secret sits.
+#[derive(Debug)]
+pub struct Matcher {
+    pub regex: Regex,
+    /// Capture groups that may hold the secret: every group whose name starts
+    /// with `secret` (alternatives such as quoted and unquoted values), else
+    /// group 1, else the whole match. The first that participates wins.
+    pub secret_groups: Vec<usize>,
+    /// Index of the capture group named `name`, if the rule has one.
+    pub name_group: Option<usize>,
+}
+
+impl CompiledRule {
+    /// The rule's matcher, compiled on first use. `Err` only for a pattern
+    /// that does not compile, which `rules check` and the test suite rule out
+    /// for built-in rules and loading rules out for user rules.
+    pub fn matcher(&self) -> std::result::Result<&Matcher, &str> {
+        self.matcher
+            .get_or_init(|| compile_matcher(&self.spec.regex))
+            .as_ref()
+            .map_err(String::as_str)
+    }
+
+    /// The rule's allow regexes (known placeholders, public values).
+    pub fn allow(&self) -> std::result::Result<&[Regex], &str> {
+        self.allow
+            .get_or_init(|| {
+                self.spec
+                    .allow
+                    .iter()
+                    .map(|p| compile_regex(p).map_err(|e| regex_message(p, &e)))
+                    .collect()
+            })
+            .as_ref()
+            .map(Vec::as_slice)
+            .map_err(String::as_str)
+    }
+
+    /// Compiles everything now; the error names the file and rule.
+    pub fn compile_now(&self) -> Result<()> {
+        let fail = |message: &str| Error::Regex {
+            file: self.origin.clone(),
+            rule: self.spec.id.clone(),
+            message: message.to_string(),
+        };
+        self.matcher().map_err(fail)?;
+        self.allow().map_err(fail)?;
+        Ok(())
+    }
+}
+
+fn regex_message(pattern: &str, e: &regex::Error) -> String {
+    format!("{pattern:?}: {}", e.to_string().replace('\n', " "))
+}
+
+fn compile_matcher(pattern: &str) -> std::result::Result<Matcher, String> {
+    let regex = compile_regex(pattern).map_err(|e| regex_message(pattern, &e))?;
+    let mut secret_groups: Vec<usize> = regex
+        .capture_names()
+        .enumerate()
+        .filter(|(_, n)| n.is_some_and(|n| n.starts_with("secret")))
+        .map(|(i, _)| i)
+        .collect();
+    if secret_groups.is_empty() {
+        secret_groups.push(if regex.captures_len() > 1 { 1 } else { 0 });
+    }
+    let name_group = regex.capture_names().position(|n| n == Some("name"));
+    Ok(Matcher {
+        regex,
+        secret_groups,
+        name_group,
+    })
 }
 
 /// The compiled rule set, shared read-only by every scanning thread.
@@ -55,7 +128,11 @@ impl Rules {
             let provider = &loaded.file.provider;
             for spec in &loaded.file.rules {
                 let idx = rules.len();
-                rules.push(compile_rule(&loaded.origin, provider, spec)?);
+                let rule = compile_rule(&loaded.origin, provider, spec);
+                if !loaded.builtin {
+                    rule.compile_now()?;
+                }
+                rules.push(rule);
                 for kw in &spec.keywords {
                     let kw = kw.to_ascii_lowercase();
                     let k = *keyword_index.entry(kw.clone()).or_insert_with(|| {
@@ -108,29 +185,8 @@ pub fn compile_regex(pattern: &str) -> std::result::Result<Regex, regex::Error> 
         .build()
 }
 
-fn compile_rule(origin: &str, provider: &ProviderSpec, spec: &RuleSpec) -> Result<CompiledRule> {
-    let regex_err = |pattern: &str, e: regex::Error| Error::Regex {
-        file: origin.to_string(),
-        rule: spec.id.clone(),
-        message: format!("{pattern:?}: {}", e.to_string().replace('\n', " ")),
-    };
-    let regex = compile_regex(&spec.regex).map_err(|e| regex_err(&spec.regex, e))?;
-    let mut secret_groups: Vec<usize> = regex
-        .capture_names()
-        .enumerate()
-        .filter(|(_, n)| n.is_some_and(|n| n.starts_with("secret")))
-        .map(|(i, _)| i)
-        .collect();
-    if secret_groups.is_empty() {
-        secret_groups.push(if regex.captures_len() > 1 { 1 } else { 0 });
-    }
-    let name_group = regex.capture_names().position(|n| n == Some("name"));
-    let allow = spec
-        .allow
-        .iter()
-        .map(|p| compile_regex(p).map_err(|e| regex_err(p, e)))
-        .collect::<Result<Vec<_>>>()?;
-    Ok(CompiledRule {
+fn compile_rule(origin: &str, provider: &ProviderSpec, spec: &RuleSpec) -> CompiledRule {
+    CompiledRule {
         meta: Arc::new(RuleMeta {
             id: spec.id.clone(),
             provider_id: provider.id.clone(),
@@ -142,10 +198,8 @@ fn compile_rule(origin: &str, provider: &ProviderSpec, spec: &RuleSpec) -> Resul
             url: spec.url.clone(),
             tags: spec.tags.clone(),
         }),
-        regex,
-        secret_groups,
-        name_group,
-        allow,
+        matcher: OnceLock::new(),
+        allow: OnceLock::new(),
         entropy: spec.entropy,
         checksum: spec.checksum,
         validate: spec.validate.clone(),
@@ -154,5 +208,5 @@ fn compile_rule(origin: &str, provider: &ProviderSpec, spec: &RuleSpec) -> Resul
         placeholder_check: !spec.no_placeholder_check,
         spec: spec.clone(),
         origin: origin.to_string(),
-    })
+    }
 }

@@ -21,6 +21,9 @@ include!(concat!(env!("OUT_DIR"), "/builtin_rules.rs"));
 pub struct LoadedFile {
     pub origin: String,
     pub file: RuleFile,
+    /// Compiled into the binary (and so checked by its test suite): its
+    /// regexes may compile lazily.
+    pub builtin: bool,
 }
 
 /// Every rule file in effect, before compiling.
@@ -35,6 +38,9 @@ impl RuleSet {
         let mut set = RuleSet::default();
         for (origin, text) in BUILTIN_RULE_FILES {
             set.add_toml(origin, text)?;
+        }
+        for f in &mut set.files {
+            f.builtin = true;
         }
         Ok(set)
     }
@@ -77,6 +83,7 @@ impl RuleSet {
         self.files.push(LoadedFile {
             origin: origin.to_string(),
             file,
+            builtin: false,
         });
         Ok(())
     }

@@ -76,11 +76,10 @@ impl CredentialFiles {
                 end_column: 1,
             },
             fingerprint: Fingerprint::new(RULE_ID, display, &secret),
-            context: LineContext {
-                text: format!("{} is tracked by git: {}", display, spec.description),
-                secret_start: 0,
-                secret_end: 0,
-            },
+            context: LineContext::note(format!(
+                "{} is tracked by git: {}",
+                display, spec.description
+            )),
             secret,
             commit: None,
             line_hash: None,

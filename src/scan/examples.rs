@@ -62,7 +62,7 @@ pub fn check(rules: Arc<Rules>) -> (Vec<CheckFailure>, usize) {
                     .collect();
                 // Why it was dropped, if the regex matched at all.
                 let why: Vec<String> = scanner
-                    .explain(path, ex.input.as_bytes())
+                    .judge(path, ex.input.as_bytes())
                     .into_iter()
                     .filter(|j| scanner.rule(j.candidate.rule).meta.id == *id)
                     .map(|j| format!("{:?}", j.verdict))

@@ -96,29 +96,25 @@ impl Scanner {
         &self.rules
     }
 
-    /// Scans one blob; `path` is what findings report.
+    /// Scans one blob; `path` is what findings report. The reported
+    /// findings only; [`Scanner::judge`] and [`Scanner::describe`] give the
+    /// whole story.
     pub fn scan(&self, path: &str, bytes: &[u8]) -> Vec<Finding> {
-        let judged = self.judge_all(path, bytes);
-        self.findings(
-            path,
-            bytes,
-            judged
-                .iter()
-                .filter(|j| j.verdict == Verdict::Report)
-                .map(|j| &j.candidate),
-        )
-    }
-
-    /// Every candidate with its verdict, reported or not.
-    pub fn explain(&self, path: &str, bytes: &[u8]) -> Vec<Judged> {
-        self.judge_all(path, bytes)
+        let judged = self.judge(path, bytes);
+        self.describe(path, bytes, &judged, false)
+            .into_iter()
+            .map(|(_, f)| f)
+            .collect()
     }
 
     pub fn rule(&self, idx: usize) -> &CompiledRule {
         &self.rules.rules[idx]
     }
 
-    fn judge_all(&self, path: &str, bytes: &[u8]) -> Vec<Judged> {
+    /// Every candidate in the blob with its verdict, reported or not, in
+    /// blob order. A blob is judged once: the scan keeps the reported ones
+    /// and `--explain` shows them all.
+    pub fn judge(&self, path: &str, bytes: &[u8]) -> Vec<Judged> {
         let candidates = self.candidates(bytes);
         if candidates.is_empty() {
             return Vec::new();
@@ -126,7 +122,7 @@ impl Scanner {
         let mut judged: Vec<Judged> = candidates
             .into_iter()
             .map(|c| {
-                let verdict = self.judge(&self.rules.rules[c.rule], path, bytes, &c);
+                let verdict = self.verdict(&self.rules.rules[c.rule], path, bytes, &c);
                 Judged {
                     candidate: c,
                     verdict,
@@ -136,6 +132,63 @@ impl Scanner {
         self.drop_examples(bytes, &mut judged);
         self.resolve_overlaps(&mut judged);
         judged
+    }
+
+    /// A [`Finding`] for each judged candidate that was reported (or, with
+    /// `all`, for every one), paired with its index in `judged`. Each
+    /// finding's line shows every reported secret on it redacted.
+    pub fn describe(
+        &self,
+        path: &str,
+        bytes: &[u8],
+        judged: &[Judged],
+        all: bool,
+    ) -> Vec<(usize, Finding)> {
+        if !judged.iter().any(|j| all || j.verdict == Verdict::Report) {
+            return Vec::new();
+        }
+        let index = lines::LineIndex::new(bytes);
+        let reported: Vec<std::ops::Range<usize>> = judged
+            .iter()
+            .filter(|j| j.verdict == Verdict::Report)
+            .map(|j| j.candidate.start..j.candidate.end)
+            .collect();
+        judged
+            .iter()
+            .enumerate()
+            .filter(|(_, j)| all || j.verdict == Verdict::Report)
+            .map(|(i, j)| {
+                let c = &j.candidate;
+                let rule = &self.rules.rules[c.rule];
+                let secret =
+                    Secret::new(String::from_utf8_lossy(&bytes[c.start..c.end]).into_owned());
+                // Other reported secrets near this one (the line is at most
+                // a few hundred bytes of context either side).
+                let lo = reported.partition_point(|r| r.end + MAX_REACH < c.start);
+                let others: Vec<_> = reported[lo..]
+                    .iter()
+                    .take_while(|r| r.start <= c.end + MAX_REACH)
+                    .filter(|r| (r.start, r.end) != (c.start, c.end))
+                    .cloned()
+                    .collect();
+                let finding = Finding {
+                    rule: rule.meta.clone(),
+                    location: Location {
+                        path: path.to_string(),
+                        line: index.line_of(c.start),
+                        column: index.column(c.start),
+                        end_line: index.line_of(c.end.saturating_sub(1).max(c.start)),
+                        end_column: index.column(c.end),
+                    },
+                    fingerprint: Fingerprint::new(&rule.meta.id, path, &secret),
+                    context: index.context(c.start..c.end, &others),
+                    secret,
+                    commit: None,
+                    line_hash: None,
+                };
+                (i, finding)
+            })
+            .collect()
     }
 
     /// Regex matches near keyword hits, in blob order.
@@ -162,14 +215,18 @@ impl Scanner {
                 e = e.max(windows[i].2);
                 i += 1;
             }
-            let rule = &self.rules.rules[r];
-            for caps in rule.regex.captures_iter(&bytes[s..e]) {
-                if let Some(g) = rule.secret_groups.iter().find_map(|&i| caps.get(i)) {
+            // A built-in pattern that does not compile is ruled out by the
+            // test suite; were one to slip through it matches nothing.
+            let Ok(m) = self.rules.rules[r].matcher() else {
+                continue;
+            };
+            for caps in m.regex.captures_iter(&bytes[s..e]) {
+                if let Some(g) = m.secret_groups.iter().find_map(|&i| caps.get(i)) {
                     out.push(Candidate {
                         rule: r,
                         start: s + g.start(),
                         end: s + g.end(),
-                        name: rule
+                        name: m
                             .name_group
                             .and_then(|n| caps.get(n))
                             .map(|m| (s + m.start(), s + m.end())),
@@ -182,13 +239,18 @@ impl Scanner {
         out
     }
 
-    fn judge(&self, rule: &CompiledRule, path: &str, bytes: &[u8], c: &Candidate) -> Verdict {
+    fn verdict(&self, rule: &CompiledRule, path: &str, bytes: &[u8], c: &Candidate) -> Verdict {
         use DropReason::*;
         let secret = &bytes[c.start..c.end];
         if secret.is_empty() {
             return Verdict::Drop(Empty);
         }
-        if let Some(a) = rule.allow.iter().find(|a| a.is_match(secret)) {
+        if let Some(a) = rule
+            .allow()
+            .unwrap_or_default()
+            .iter()
+            .find(|a| a.is_match(secret))
+        {
             return Verdict::Drop(RuleAllow(a.as_str().to_string()));
         }
         if rule.placeholder_check {
@@ -273,53 +335,20 @@ impl Scanner {
             }
         }
     }
-
-    fn findings<'a>(
-        &self,
-        path: &str,
-        bytes: &[u8],
-        reported: impl Iterator<Item = &'a Candidate>,
-    ) -> Vec<Finding> {
-        let mut counter = lines::LineCounter::new(bytes);
-        reported
-            .map(|c| {
-                let rule = &self.rules.rules[c.rule];
-                let secret =
-                    Secret::new(String::from_utf8_lossy(&bytes[c.start..c.end]).into_owned());
-                let line = counter.line_of(c.start);
-                let end_line = line + memchr::memchr_iter(b'\n', &bytes[c.start..c.end]).count();
-                Finding {
-                    rule: rule.meta.clone(),
-                    location: Location {
-                        path: path.to_string(),
-                        line,
-                        column: lines::column(bytes, c.start),
-                        end_line,
-                        end_column: lines::column(bytes, c.end),
-                    },
-                    fingerprint: Fingerprint::new(&rule.meta.id, path, &secret),
-                    context: lines::context(bytes, c.start, c.end),
-                    secret,
-                    commit: None,
-                    line_hash: None,
-                }
-            })
-            .collect()
-    }
 }
 
 /// The part of the blob a rule's regex sees for a keyword hit: the hit's line
 /// (at most [`MAX_REACH`] either side), plus the rule's extra lines before and
 /// bytes after.
 fn window(bytes: &[u8], hs: usize, he: usize, rule: &CompiledRule) -> (usize, usize) {
-    let mut s = lines::line_start(bytes, hs).max(hs.saturating_sub(MAX_REACH));
+    let mut s = lines::line_start_within(bytes, hs, MAX_REACH);
     for _ in 0..rule.lines_before {
         if s == 0 {
             break;
         }
-        s = lines::line_start(bytes, s - 1).max(s.saturating_sub(MAX_REACH));
+        s = lines::line_start_within(bytes, s - 1, MAX_REACH);
     }
-    let e = lines::line_end(bytes, he).min(he + MAX_REACH);
+    let e = lines::line_end_within(bytes, he, MAX_REACH);
     let e = (e + rule.bytes_after).min(bytes.len());
     (s, e)
 }

@@ -2,12 +2,19 @@
 //! that honours `.gitignore`/`.ignore` but, unlike ripgrep, visits hidden
 //! files — `.env` and `.npmrc` are where keys live — and never enters `.git/`.
 //! Symlinks are not followed, so loops cannot happen.
+//!
+//! A root named `-`, or one that is a pipe or a device (`/dev/stdin`,
+//! `<(cmd)`), is read as a stream. Inside a tree such files are passed
+//! over: reading a FIFO someone left there would hang the scan.
 
-use super::{display_path, is_binary, Stats};
+use super::{display_path, Blob, Origin, Sink, Skip};
 use crate::{Error, Result};
 use ignore::{WalkBuilder, WalkState};
 use std::io::Read;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
+
+/// The path findings in standard input report.
+pub const STDIN_PATH: &str = "<stdin>";
 
 #[derive(Debug, Clone)]
 pub struct WalkOptions {
@@ -15,44 +22,36 @@ pub struct WalkOptions {
     pub no_ignore: bool,
     /// Files larger than this are skipped (and counted).
     pub max_file_size: u64,
-    /// 0 means one per core.
+    /// Walker threads (resolved by the plan: never 0).
     pub threads: usize,
 }
 
-impl Default for WalkOptions {
-    fn default() -> Self {
-        WalkOptions {
-            no_ignore: false,
-            max_file_size: 10 << 20,
-            threads: 0,
-        }
-    }
-}
-
-/// Walks `roots` and calls `visit(path, bytes)` for every text file, from
-/// many threads. Per-file problems go to `warn` and the walk goes on; a root
-/// that does not exist is an error before anything is scanned.
-pub fn walk<V, W>(
-    roots: &[PathBuf],
-    opts: &WalkOptions,
-    stats: &Stats,
-    visit: V,
-    warn: W,
-) -> Result<()>
-where
-    V: Fn(&str, &[u8]) + Sync,
-    W: Fn(String) + Sync,
-{
+/// Walks `roots` and pushes every file into `sink`, from many threads.
+/// Per-file problems go to the sink and the walk goes on; a root that does
+/// not exist is an error before anything is scanned.
+pub fn walk(roots: &[PathBuf], opts: &WalkOptions, sink: &dyn Sink) -> Result<()> {
+    let mut tree_roots = Vec::new();
     for root in roots {
-        if std::fs::symlink_metadata(root).is_err() {
-            return Err(Error::Usage(format!(
-                "{}: no such file or directory; pass an existing path to scan",
-                root.display()
-            )));
+        if root.as_os_str() == "-" {
+            read_stream(root, STDIN_PATH, opts, sink);
+            continue;
+        }
+        let meta = std::fs::metadata(root).map_err(|e| match e.kind() {
+            std::io::ErrorKind::NotFound => Error::NoSuchPath { path: root.clone() },
+            _ => Error::io(root, e),
+        })?;
+        if meta.is_dir() || meta.is_file() {
+            tree_roots.push(root.clone());
+        } else {
+            // A pipe or a device named on the command line: read it once.
+            read_stream(root, &display_path(root), opts, sink);
         }
     }
-    let mut builder = WalkBuilder::new(&roots[0]);
-    for root in &roots[1..] {
+    let Some((first, rest)) = tree_roots.split_first() else {
+        return Ok(());
+    };
+    let mut builder = WalkBuilder::new(first);
+    for root in rest {
         builder.add(root);
     }
     builder
@@ -67,64 +66,67 @@ where
         .filter_entry(|e| e.file_name() != ".git");
     let max = opts.max_file_size;
     builder.build_parallel().run(|| {
-        let visit = &visit;
-        let warn = &warn;
         let mut buf = Vec::new();
         Box::new(move |entry| {
             let entry = match entry {
                 Ok(e) => e,
                 Err(e) => {
-                    stats
-                        .errors
-                        .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-                    warn(format!("{e}"));
+                    sink.error(Error::Walk(e));
                     return WalkState::Continue;
                 }
             };
             if !entry.file_type().is_some_and(|t| t.is_file()) {
                 return WalkState::Continue;
             }
-            let path = entry.path();
-            match read_limited(path, max, &mut buf) {
-                Ok(true) => {}
-                Ok(false) => {
-                    stats
-                        .skipped_large
-                        .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-                    return WalkState::Continue;
-                }
-                Err(e) => {
-                    stats
-                        .errors
-                        .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-                    warn(format!("{}: {e}; skipped", path.display()));
-                    return WalkState::Continue;
-                }
+            let path = display_path(entry.path());
+            match read_limited(entry.path(), max, &mut buf) {
+                Ok(true) => sink.blob(Blob {
+                    path: &path,
+                    bytes: &buf,
+                    origin: Origin::File,
+                }),
+                Ok(false) => sink.skipped(&path, Skip::Large),
+                Err(e) => sink.error(Error::io(entry.path(), e)),
             }
-            if is_binary(&buf) {
-                stats
-                    .skipped_binary
-                    .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-                return WalkState::Continue;
-            }
-            stats.scanned(buf.len());
-            visit(&display_path(path), &buf);
             WalkState::Continue
         })
     });
     Ok(())
 }
 
+/// Reads a stream (standard input, a pipe, a device) up to the size limit.
+fn read_stream(root: &Path, shown: &str, opts: &WalkOptions, sink: &dyn Sink) {
+    let mut buf = Vec::new();
+    let read = if root.as_os_str() == "-" {
+        read_capped(std::io::stdin().lock(), opts.max_file_size, &mut buf)
+    } else {
+        std::fs::File::open(root).and_then(|f| read_capped(f, opts.max_file_size, &mut buf))
+    };
+    match read {
+        Ok(true) => sink.blob(Blob {
+            path: shown,
+            bytes: &buf,
+            origin: Origin::File,
+        }),
+        Ok(false) => sink.skipped(shown, Skip::Large),
+        Err(e) => sink.error(Error::io(root, e)),
+    }
+}
+
 /// Reads a file into `buf` (reused across files, so one allocation per
 /// thread); `Ok(false)` when it is over `max` bytes.
-fn read_limited(path: &std::path::Path, max: u64, buf: &mut Vec<u8>) -> std::io::Result<bool> {
+fn read_limited(path: &Path, max: u64, buf: &mut Vec<u8>) -> std::io::Result<bool> {
     let file = std::fs::File::open(path)?;
-    let len = file.metadata()?.len();
-    if len > max {
+    if file.metadata()?.len() > max {
         return Ok(false);
     }
+    read_capped(file, max, buf)
+}
+
+/// Reads at most `max` bytes; `Ok(false)` when there was more. The file may
+/// grow between stat and read: never read past the limit.
+fn read_capped(from: impl Read, max: u64, buf: &mut Vec<u8>) -> std::io::Result<bool> {
     buf.clear();
-    // The file may grow between stat and read: never read past the limit.
-    let read = file.take(max + 1).read_to_end(buf)?;
+    let read = from.take(max.saturating_add(1)).read_to_end(buf)?;
     Ok(read as u64 <= max)
 }

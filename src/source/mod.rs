@@ -1,19 +1,85 @@
-//! Where bytes come from. Each source hands `(path, bytes)` pairs to a
-//! visitor, in parallel; the scan engine never knows which source it serves.
+//! Where bytes come from. Every source — the filesystem walk ([`fs`]), the
+//! git index and history ([`git`]) — pushes what it reads into one
+//! [`Sink`], from as many threads as it likes; the sink scans, filters and
+//! keeps. A source never knows what is done with a blob, and the scanner
+//! never knows which source a blob came from.
 
 pub mod fs;
 pub mod git;
 pub mod pack;
 
+use crate::finding::CommitInfo;
+use std::ops::RangeInclusive;
 use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
 
-/// Counters every source keeps, for the summary line.
+/// One blob to scan: a file, a staged file, or one version of a path in
+/// history.
+pub struct Blob<'a> {
+    /// The path findings report.
+    pub path: &'a str,
+    pub bytes: &'a [u8],
+    pub origin: Origin<'a>,
+}
+
+/// What a blob is, which decides what of it counts.
+pub enum Origin<'a> {
+    /// A file (or standard input): everything in it counts.
+    File,
+    /// A file of the staged change: only the lines it adds count, unless
+    /// `added` is `None` (a file new to git: every line is added).
+    Staged {
+        added: Option<&'a [RangeInclusive<usize>]>,
+    },
+    /// One version of a path in history, with the version before it (for a
+    /// range's first version, the base's): only what this version
+    /// introduces counts.
+    Version {
+        commit: &'a CommitInfo,
+        /// Position of the commit in the walk, oldest first: a secret found
+        /// in several versions is reported at the earliest.
+        order: usize,
+        older: Option<&'a [u8]>,
+    },
+}
+
+/// Why a file was not scanned.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Skip {
+    /// Over the size limit.
+    Large,
+    /// A NUL byte early on: not text.
+    Binary,
+    /// A Git LFS pointer: the content is not in the repository.
+    LfsPointer,
+}
+
+/// Receives what sources read. Called from many threads at once.
+pub trait Sink: Sync {
+    /// A blob to scan.
+    fn blob(&self, blob: Blob<'_>);
+    /// A path git tracks (at `commit`, in history). Credential files are
+    /// findings by their name alone.
+    fn tracked(&self, path: &str, commit: Option<(&CommitInfo, usize)>);
+    /// A file present in the work tree that git neither tracks nor ignores.
+    fn untracked(&self, path: &str);
+    /// A file not scanned, and why.
+    fn skipped(&self, path: &str, why: Skip);
+    /// Something the user should know that does not make the scan
+    /// incomplete (a shallow clone's boundary, a skipped submodule).
+    fn warn(&self, message: String);
+    /// An input that could not be read. The scan goes on; the run exits 2
+    /// unless it found secrets.
+    fn error(&self, error: crate::Error);
+}
+
+/// Counters every source's blobs feed, for the summary line.
 #[derive(Debug, Default)]
 pub struct Stats {
     pub files: AtomicU64,
     pub bytes: AtomicU64,
     pub skipped_binary: AtomicU64,
     pub skipped_large: AtomicU64,
+    pub skipped_lfs: AtomicU64,
     pub errors: AtomicU64,
 }
 
@@ -21,6 +87,14 @@ impl Stats {
     pub fn scanned(&self, len: usize) {
         self.files.fetch_add(1, Relaxed);
         self.bytes.fetch_add(len as u64, Relaxed);
+    }
+    pub fn skipped(&self, why: Skip) {
+        match why {
+            Skip::Large => &self.skipped_large,
+            Skip::Binary => &self.skipped_binary,
+            Skip::LfsPointer => &self.skipped_lfs,
+        }
+        .fetch_add(1, Relaxed);
     }
     pub fn get(counter: &AtomicU64) -> u64 {
         counter.load(Relaxed)

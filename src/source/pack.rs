@@ -10,7 +10,7 @@
 //! another inflates each delta about once. Objects outside the packs (loose
 //! objects, alternates) are read through gix.
 
-use gix::objs::FindExt;
+use gix::objs::Find;
 use gix::odb::pack;
 use gix::ObjectId;
 use std::collections::{HashMap, VecDeque};
@@ -25,8 +25,29 @@ const CACHE_BYTES: usize = 32 << 20;
 /// Delta bases named by id, followed one from another; git writes at most 50.
 const MAX_REF_DELTA_DEPTH: usize = 64;
 
-/// A larger object is corrupt or not worth scanning; refuse to allocate it.
-const MAX_OBJECT_BYTES: u64 = 1 << 30;
+/// A larger object is corrupt or not worth scanning (blobs over the scan's
+/// size limit are skipped anyway): refuse to allocate it, on every path.
+pub const MAX_OBJECT_BYTES: u64 = 256 << 20;
+
+/// Why an object could not be read.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ReadError {
+    /// In no pack and not loose: a partial clone, or a broken repository.
+    Missing,
+    /// Found, but it does not decode: the message says what is wrong.
+    Corrupt(String),
+}
+
+impl std::fmt::Display for ReadError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            ReadError::Missing => f.write_str("missing from the object store"),
+            ReadError::Corrupt(why) => write!(f, "corrupt ({why})"),
+        }
+    }
+}
+
+type Read = std::result::Result<Rc<[u8]>, ReadError>;
 
 struct Pack {
     index: pack::index::File,
@@ -64,6 +85,12 @@ pub struct PackReader {
     fallback: gix::Repository,
     cache: DecodedCache,
     inflate: gix::zlib::Inflate,
+    /// Objects whose delta base is being resolved: a base that names one of
+    /// them again is a cycle in a corrupt pack.
+    resolving: Vec<ObjectId>,
+    /// Objects that failed once: never tried again, so a corrupt chain
+    /// stored in several packs costs linear work, not packs^depth.
+    failed: HashMap<ObjectId, ReadError>,
 }
 
 impl PackReader {
@@ -74,39 +101,66 @@ impl PackReader {
             fallback: repo,
             cache: DecodedCache::default(),
             inflate: gix::zlib::Inflate::default(),
+            resolving: Vec::new(),
+            failed: HashMap::new(),
         }
     }
 
-    /// The content of object `id` (a blob, tree or commit), or `None` when
-    /// it cannot be read.
-    pub fn read(&mut self, id: &ObjectId) -> Option<Rc<[u8]>> {
-        self.read_at_depth(id, 0)
+    /// The content of object `id` (a blob, tree or commit).
+    pub fn read(&mut self, id: &ObjectId) -> Read {
+        if let Some(e) = self.failed.get(id) {
+            return Err(e.clone());
+        }
+        let read = self.read_uncached(id);
+        if let Err(e) = &read {
+            self.failed.insert(*id, e.clone());
+        }
+        read
     }
 
-    /// `depth` counts the by-id delta bases followed to get here: a corrupt
-    /// pack whose REF_DELTA bases form a cycle ends as unreadable instead of
-    /// overflowing the stack.
-    fn read_at_depth(&mut self, id: &ObjectId, depth: usize) -> Option<Rc<[u8]>> {
-        if depth > MAX_REF_DELTA_DEPTH {
-            return None;
+    fn read_uncached(&mut self, id: &ObjectId) -> Read {
+        if self.resolving.contains(id) {
+            return Err(ReadError::Corrupt(
+                "its delta chain loops back to it".into(),
+            ));
         }
+        if self.resolving.len() > MAX_REF_DELTA_DEPTH {
+            return Err(ReadError::Corrupt(format!(
+                "a delta chain deeper than {MAX_REF_DELTA_DEPTH} by-id bases"
+            )));
+        }
+        let mut corrupt = None;
         for p in 0..self.packs.0.len() {
             if let Some(i) = self.packs.0[p].index.lookup(id) {
                 let offset = self.packs.0[p].index.pack_offset_at_index(i);
-                if let Some(data) = self.decode(p, offset, depth) {
-                    return Some(data);
+                self.resolving.push(*id);
+                let decoded = self.decode(p, offset);
+                self.resolving.pop();
+                match decoded {
+                    Ok(data) => return Ok(data),
+                    // Another pack may hold a good copy.
+                    Err(e) => corrupt = Some(e),
                 }
             }
         }
+        if let Some(e) = corrupt {
+            // Found in a pack and undecodable: not handed to gix, whose
+            // reader would believe the sizes the entry claims.
+            return Err(e);
+        }
         let mut buf = Vec::new();
-        let object = self.fallback.objects.find(id, &mut buf).ok()?;
-        Some(object.data.into())
+        match self.fallback.objects.try_find(id, &mut buf) {
+            Ok(Some(object)) => Ok(object.data.into()),
+            Ok(None) => Err(ReadError::Missing),
+            Err(e) => Err(ReadError::Corrupt(e.to_string())),
+        }
     }
 
     /// The object at `offset` of pack `p`, resolving its delta chain from
     /// the deepest cached (or undeltified) object outwards.
-    fn decode(&mut self, p: usize, offset: u64, depth: usize) -> Option<Rc<[u8]>> {
+    fn decode(&mut self, p: usize, offset: u64) -> Read {
         use pack::data::entry::Header;
+        let corrupt = |why: &str| ReadError::Corrupt(why.to_string());
         let mut deltas = Vec::new();
         let mut at = offset;
         let mut object = loop {
@@ -114,46 +168,59 @@ impl PackReader {
                 break hit;
             }
             let data = &self.packs.0[p].data;
-            let entry = data.entry(at).ok()?;
+            let entry = data
+                .entry(at)
+                .map_err(|e| ReadError::Corrupt(format!("pack entry at {at}: {e}")))?;
             match entry.header {
                 Header::OfsDelta { base_distance } => {
-                    let base = entry.checked_base_pack_offset(base_distance)?;
+                    let base = entry
+                        .checked_base_pack_offset(base_distance)
+                        .ok_or_else(|| corrupt("a delta base before the pack's start"))?;
                     deltas.push((at, entry));
                     at = base;
                 }
                 Header::RefDelta { base_id } => {
                     deltas.push((at, entry));
-                    break self.read_at_depth(&base_id, depth + 1)?;
+                    break self.read(&base_id)?;
                 }
                 _ => {
-                    let out = self.inflate_entry(p, &entry)?;
-                    let out: Rc<[u8]> = out.into();
+                    let out: Rc<[u8]> = self.inflate_entry(p, &entry)?.into();
                     self.cache.put(p, at, out.clone());
                     break out;
                 }
             }
             if deltas.len() > 10_000 {
-                return None; // a cycle in a corrupt pack
+                return Err(corrupt("a delta chain that never ends"));
             }
         };
         for (entry_offset, entry) in deltas.iter().rev() {
             let delta = self.inflate_entry(p, entry)?;
-            object = apply_delta(&object, &delta)?.into();
+            object = apply_delta(&object, &delta)
+                .ok_or_else(|| corrupt("a delta that does not apply to its base"))?
+                .into();
             self.cache.put(p, *entry_offset, object.clone());
         }
-        Some(object)
+        Ok(object)
     }
 
-    fn inflate_entry(&mut self, p: usize, entry: &pack::data::Entry) -> Option<Vec<u8>> {
+    fn inflate_entry(
+        &mut self,
+        p: usize,
+        entry: &pack::data::Entry,
+    ) -> std::result::Result<Vec<u8>, ReadError> {
         if entry.decompressed_size > MAX_OBJECT_BYTES {
-            return None;
+            return Err(ReadError::Corrupt(format!(
+                "an entry claiming {} bytes, over the {} MiB limit",
+                entry.decompressed_size,
+                MAX_OBJECT_BYTES >> 20
+            )));
         }
         let mut out = vec![0; entry.decompressed_size as usize];
         self.packs.0[p]
             .data
             .decompress_entry(entry, &mut self.inflate, &mut out)
-            .ok()?;
-        Some(out)
+            .map_err(|e| ReadError::Corrupt(format!("inflating a pack entry: {e}")))?;
+        Ok(out)
     }
 }
 

@@ -1,0 +1,402 @@
+//! Runs a [`ScanPlan`]: the plan's source pushes blobs into the scanning
+//! sink, which judges each blob once, applies the filters and keeps what is
+//! reported (and, for `--explain`, every verdict). Unreadable input is
+//! remembered, not fatal: the outcome carries the errors and the binary
+//! exits 2 when there are any and no finding.
+
+use crate::filter::inline;
+use crate::finding::{CommitInfo, Finding, Fingerprint};
+use crate::plan::{Mode, ScanPlan};
+use crate::report::{line_hash, Summary};
+use crate::scan::credential_files::CredentialFiles;
+use crate::scan::{DropReason, Verdict};
+use crate::source::git::{self, diff, lfs, worktree::Tracked};
+use crate::source::{fs, is_binary, Blob, Origin, Sink, Skip, Stats};
+use crate::{Error, Result};
+use std::collections::{HashMap, HashSet};
+use std::path::{Path, PathBuf};
+use std::sync::Mutex;
+use std::time::Instant;
+
+/// What became of one candidate, for `--explain`.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Outcome {
+    Reported,
+    /// Reported by the rules, accepted by the user: an inline marker, the
+    /// config's allow-lists, a baseline.
+    Allowed(String),
+    Dropped(DropReason),
+}
+
+/// A candidate with its finding (location, redacted line) and outcome.
+#[derive(Debug, Clone)]
+pub struct Considered {
+    pub finding: Finding,
+    pub outcome: Outcome,
+}
+
+/// Everything a scan produced, sorted.
+pub struct ScanResult {
+    pub findings: Vec<Finding>,
+    /// Every candidate and its outcome, with `--explain`.
+    pub considered: Vec<Considered>,
+    pub summary: Summary,
+    pub warnings: Vec<String>,
+    pub errors: Vec<Error>,
+}
+
+pub fn run(plan: &ScanPlan) -> Result<ScanResult> {
+    let started = Instant::now();
+    let sink = Collector::new(plan)?;
+    match &plan.mode {
+        Mode::Tree { roots, no_ignore } => {
+            let opts = fs::WalkOptions {
+                no_ignore: *no_ignore,
+                max_file_size: plan.max_file_size,
+                threads: plan.threads,
+            };
+            fs::walk(roots, &opts, &sink)?;
+            if plan.git_aware {
+                sink.check_work_tree(roots, *no_ignore)?;
+            }
+        }
+        Mode::Staged { whole_files } => {
+            let repo = git::open_from_env()?;
+            git::staged::scan(&repo, plan.max_file_size, *whole_files, &sink)?;
+        }
+        Mode::History { repo, selection } => {
+            let found = git::discover(repo).ok_or_else(|| Error::NotARepository {
+                path: repo.clone(),
+                needed: "--history and --range need one",
+            })?;
+            let opts = git::history::Options {
+                selection: selection.clone(),
+                threads: plan.threads,
+                max_file_size: plan.max_file_size,
+            };
+            git::history::scan(&found, &opts, &sink)?;
+        }
+    }
+    Ok(sink.finish(started))
+}
+
+/// The sink every source pushes into.
+struct Collector<'p> {
+    plan: &'p ScanPlan,
+    creds: CredentialFiles,
+    stats: Stats,
+    found: Mutex<Vec<Finding>>,
+    /// History: each fingerprint once, at the earliest commit that holds it.
+    earliest: Mutex<HashMap<Fingerprint, (usize, Finding)>>,
+    considered: Mutex<Vec<Considered>>,
+    warnings: Mutex<Vec<String>>,
+    errors: Mutex<Vec<Error>>,
+    /// Credential files the walk met (shown path, path on disk), to warn
+    /// about the untracked ones.
+    walked_credential_files: Mutex<Vec<(String, PathBuf)>>,
+}
+
+/// A poisoned lock means a scanning thread panicked: its partial results
+/// are still worth keeping.
+fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+impl<'p> Collector<'p> {
+    fn new(plan: &'p ScanPlan) -> Result<Self> {
+        Ok(Collector {
+            plan,
+            creds: CredentialFiles::new(plan.scanner.rules())?,
+            stats: Stats::default(),
+            found: Mutex::default(),
+            earliest: Mutex::default(),
+            considered: Mutex::default(),
+            warnings: Mutex::default(),
+            errors: Mutex::default(),
+            walked_credential_files: Mutex::default(),
+        })
+    }
+
+    /// Judges `scanned` (a blob, or a history version with its unchanged
+    /// lines blanked) once; inline allows and line hashes are read from
+    /// `whole`. Returns the reported findings; with `--explain` records
+    /// every candidate's outcome.
+    fn consider(&self, path: &str, scanned: &[u8], whole: &[u8]) -> Vec<Finding> {
+        let scanner = &self.plan.scanner;
+        let judged = scanner.judge(path, scanned);
+        if judged.is_empty() {
+            return Vec::new();
+        }
+        let described = scanner.describe(path, scanned, &judged, self.plan.explain);
+        if described.is_empty() {
+            return Vec::new();
+        }
+        let allows = inline::InlineAllows::parse(whole);
+        let mut reported = Vec::new();
+        let mut considered = Vec::new();
+        for (i, finding) in described {
+            let outcome = match &judged[i].verdict {
+                Verdict::Drop(why) => Outcome::Dropped(why.clone()),
+                Verdict::Report => {
+                    match self.plan.filters.dropped_with(&finding, allows.as_ref()) {
+                        Some(why) => Outcome::Allowed(why),
+                        None => Outcome::Reported,
+                    }
+                }
+            };
+            if outcome == Outcome::Reported {
+                reported.push(finding.clone());
+            }
+            if self.plan.explain {
+                considered.push(Considered { finding, outcome });
+            }
+        }
+        if !considered.is_empty() {
+            lock(&self.considered).extend(considered);
+        }
+        if self.plan.line_hashes() && !reported.is_empty() {
+            // One pass over the blob for all of its findings.
+            let lines: Vec<usize> = reported.iter().map(|f| f.location.line).collect();
+            for (f, h) in reported
+                .iter_mut()
+                .zip(line_hash::line_hashes(whole, &lines))
+            {
+                f.line_hash = h;
+            }
+        }
+        reported
+    }
+
+    /// A history version: only what it introduces. Unchanged lines are
+    /// blanked, and a secret the older version already held was not
+    /// introduced here — unless the change touched an allow marker, which
+    /// can re-activate secrets anywhere it governed: then both versions are
+    /// judged whole and what the older one did not report is new.
+    fn introduced(&self, path: &str, bytes: &[u8], older: &[u8]) -> Vec<Finding> {
+        let Some((old_span, new_span)) = diff::changed_spans(older, bytes) else {
+            return Vec::new();
+        };
+        let touches_marker = inline::mentions_marker(whole_lines(older, old_span))
+            || inline::mentions_marker(whole_lines(bytes, new_span.clone()));
+        if touches_marker {
+            let before: HashSet<Fingerprint> = self
+                .consider(path, older, older)
+                .into_iter()
+                .map(|f| f.fingerprint)
+                .collect();
+            let mut now = self.consider(path, bytes, bytes);
+            now.retain(|f| !before.contains(&f.fingerprint));
+            return now;
+        }
+        let changed = diff::region_of(bytes, new_span);
+        let mut found = self.consider(path, &changed, bytes);
+        found.retain(|f| memchr::memmem::find(older, f.secret.expose().as_bytes()).is_none());
+        found
+    }
+
+    fn keep(&self, found: Vec<Finding>, commit: Option<(&CommitInfo, usize)>) {
+        if found.is_empty() {
+            return;
+        }
+        match commit {
+            None => lock(&self.found).extend(found),
+            Some((info, order)) => {
+                let mut earliest = lock(&self.earliest);
+                for mut f in found {
+                    f.commit = Some(info.clone());
+                    match earliest.get(&f.fingerprint) {
+                        Some((o, _)) if *o <= order => {}
+                        _ => {
+                            earliest.insert(f.fingerprint.clone(), (order, f));
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /// In a work tree: tracked credential files under the scanned roots are
+    /// findings; untracked ones the walk met are warnings.
+    fn check_work_tree(&self, roots: &[PathBuf], no_ignore: bool) -> Result<()> {
+        let Some(start) = roots.iter().find(|r| r.as_os_str() != "-") else {
+            return Ok(());
+        };
+        let Some(repo) = git::discover(start) else {
+            return Ok(());
+        };
+        let Some(tracked) = Tracked::read(&repo)? else {
+            return Ok(());
+        };
+        let canonical_roots: Vec<PathBuf> = roots
+            .iter()
+            .filter_map(|p| std::fs::canonicalize(p).ok())
+            .collect();
+        let cwd = std::env::current_dir().unwrap_or_default();
+        let mut tracked_paths: Vec<&String> = tracked.paths.iter().collect();
+        tracked_paths.sort();
+        for rel in tracked_paths {
+            if self.creds.matches(rel).is_none() {
+                continue;
+            }
+            let abs = tracked.workdir.join(rel);
+            if canonical_roots.iter().any(|r| abs.starts_with(r)) {
+                self.tracked(&shown_from(&abs, &cwd), None);
+            }
+        }
+        // With --no-ignore the walk also met ignored files: whether one is
+        // untracked says nothing then.
+        if !no_ignore {
+            let walked = std::mem::take(&mut *lock(&self.walked_credential_files));
+            for (shown, path) in walked {
+                if !tracked.is_tracked(&path) {
+                    self.untracked(&shown);
+                }
+            }
+        }
+        Ok(())
+    }
+
+    fn finish(self, started: Instant) -> ScanResult {
+        let mut findings = self.found.into_inner().unwrap_or_else(|e| e.into_inner());
+        findings.extend(
+            self.earliest
+                .into_inner()
+                .unwrap_or_else(|e| e.into_inner())
+                .into_values()
+                .map(|(_, f)| f),
+        );
+        findings.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
+        findings.dedup_by(|a, b| a.fingerprint == b.fingerprint && a.location == b.location);
+        let mut considered = self
+            .considered
+            .into_inner()
+            .unwrap_or_else(|e| e.into_inner());
+        considered.sort_by(|a, b| a.finding.sort_key().cmp(&b.finding.sort_key()));
+        let mut warnings = self
+            .warnings
+            .into_inner()
+            .unwrap_or_else(|e| e.into_inner());
+        warnings.sort();
+        warnings.dedup();
+        let mut errors = self.errors.into_inner().unwrap_or_else(|e| e.into_inner());
+        errors.sort_by_key(|e| e.to_string());
+        let s = &self.stats;
+        ScanResult {
+            summary: Summary {
+                files: Stats::get(&s.files),
+                bytes: Stats::get(&s.bytes),
+                findings: findings.len(),
+                skipped_binary: Stats::get(&s.skipped_binary),
+                skipped_large: Stats::get(&s.skipped_large),
+                skipped_lfs: Stats::get(&s.skipped_lfs),
+                errors: errors.len() as u64,
+                elapsed: started.elapsed(),
+            },
+            findings,
+            considered,
+            warnings,
+            errors,
+        }
+    }
+}
+
+impl Sink for Collector<'_> {
+    fn blob(&self, blob: Blob<'_>) {
+        let Blob {
+            path,
+            bytes,
+            origin,
+        } = blob;
+        if bytes.len() as u64 > self.plan.max_file_size {
+            return self.skipped(path, Skip::Large);
+        }
+        if lfs::is_lfs_pointer(bytes) {
+            return self.skipped(path, Skip::LfsPointer);
+        }
+        if is_binary(bytes) {
+            return self.skipped(path, Skip::Binary);
+        }
+        self.stats.scanned(bytes.len());
+        match origin {
+            Origin::File => {
+                if self.plan.git_aware && self.creds.matches(path).is_some() {
+                    lock(&self.walked_credential_files)
+                        .push((path.to_string(), PathBuf::from(path)));
+                }
+                self.keep(self.consider(path, bytes, bytes), None);
+            }
+            Origin::Staged { added } => {
+                let mut found = self.consider(path, bytes, bytes);
+                if let Some(added) = added {
+                    found.retain(|f| {
+                        added.iter().any(|r| {
+                            *r.start() <= f.location.end_line && f.location.line <= *r.end()
+                        })
+                    });
+                }
+                self.keep(found, None);
+            }
+            Origin::Version {
+                commit,
+                order,
+                older,
+            } => {
+                let found = match older {
+                    Some(older) if !self.plan.explain => self.introduced(path, bytes, older),
+                    _ => self.consider(path, bytes, bytes),
+                };
+                self.keep(found, Some((commit, order)));
+            }
+        }
+    }
+
+    fn tracked(&self, path: &str, commit: Option<(&CommitInfo, usize)>) {
+        if !self.plan.git_aware {
+            return;
+        }
+        let Some(spec) = self.creds.matches(path) else {
+            return;
+        };
+        let mut found = vec![self.creds.finding(path, spec)];
+        self.plan.filters.retain(None, &mut found);
+        self.keep(found, commit);
+    }
+
+    fn untracked(&self, path: &str) {
+        if let Some(spec) = self.creds.matches(path) {
+            self.warn(format!(
+                "{path} ({}) is neither tracked nor ignored: one `git add .` from a leak; add it to .gitignore",
+                spec.description
+            ));
+        }
+    }
+
+    fn skipped(&self, _path: &str, why: Skip) {
+        self.stats.skipped(why);
+    }
+
+    fn warn(&self, message: String) {
+        lock(&self.warnings).push(message);
+    }
+
+    fn error(&self, error: Error) {
+        lock(&self.errors).push(error);
+    }
+}
+
+/// The whole lines around a byte span of `bytes`.
+fn whole_lines(bytes: &[u8], span: std::ops::Range<usize>) -> &[u8] {
+    let start = memchr::memrchr(b'\n', &bytes[..span.start]).map_or(0, |i| i + 1);
+    let end = memchr::memchr(b'\n', &bytes[span.end..]).map_or(bytes.len(), |i| span.end + i);
+    &bytes[start..end]
+}
+
+/// `abs` as a finding shows it: relative to the current directory when
+/// under it.
+fn shown_from(abs: &Path, cwd: &Path) -> String {
+    let cwd = std::fs::canonicalize(cwd).unwrap_or_else(|_| cwd.to_path_buf());
+    match abs.strip_prefix(&cwd) {
+        Ok(rel) => crate::source::display_path(rel),
+        Err(_) => crate::source::display_path(abs),
+    }
+}
