@@ -25,6 +25,10 @@ pub enum Error {
     },
     #[error("{0}")]
     Git(String),
+    /// The key resolver: a key that resolves nowhere, a store or key file
+    /// refused, a replacement not confirmed.
+    #[error(transparent)]
+    Key(#[from] crate::keys::KeyError),
     #[error("{0}")]
     Usage(String),
     #[error("{0}")]
