@@ -29,11 +29,11 @@ impl Home {
     fn cmd(&self) -> assert_cmd::Command {
         let mut c = keylint();
         self.env(c.env_clear());
-        c.env("KEYLINT_NOW", "2026-01-02T00:00:00Z");
         c
     }
     /// The same environment for any command (`sh`, a raw `std` one).
     fn env<C: EnvSet>(&self, c: &mut C) {
+        c.set("KEYLINT_NOW", "2026-01-02T00:00:00Z");
         c.set("PATH", &std::env::var("PATH").unwrap_or_default());
         c.set("HOME", self.path().to_str().unwrap());
         c.set("XDG_CONFIG_HOME", self.path().join("xdg").to_str().unwrap());
