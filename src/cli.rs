@@ -157,24 +157,61 @@ pub struct KeyArgs {
     pub action: KeyAction,
 }
 
+/// Which of a provider's stored keys: `--name ci`, or a profile's
+/// (`--profile staging` selects the key named `staging`).
+#[derive(Debug, Args, Clone, Default)]
+pub struct KeyName {
+    /// The key's name in keylint's store (default: the profile's name, else `default`).
+    #[arg(long, visible_alias = "profile", value_name = "NAME", value_parser = parse_key_name)]
+    pub name: Option<String>,
+}
+
 #[derive(Debug, Subcommand)]
 pub enum KeyAction {
     /// Store a key in keylint's store (read from stdin or a silent prompt).
     Set {
         provider: String,
+        #[command(flatten)]
+        name: KeyName,
         /// The key itself (lands in shell history: prefer stdin or the prompt).
         #[arg(long, value_name = "KEY")]
         api_key: Option<String>,
-        /// Store a key even if it does not match the provider's shape.
+        /// When the provider stops accepting the key (YYYY-MM-DD).
+        #[arg(long, value_name = "DATE")]
+        expires: Option<String>,
+        /// Replace a stored key without asking; store a key that fails the shape check.
         #[arg(long)]
         force: bool,
         /// Also write the provider's own config file (e.g. ~/.muapi/config.json).
         #[arg(long)]
         to_provider_config: bool,
     },
+    /// Replace a stored key with a new one, keeping the old one's fingerprint.
+    Rotate {
+        provider: String,
+        #[command(flatten)]
+        name: KeyName,
+        /// The new key (lands in shell history: prefer stdin or the prompt).
+        #[arg(long, value_name = "KEY")]
+        api_key: Option<String>,
+        /// When the provider stops accepting the new key (YYYY-MM-DD).
+        #[arg(long, value_name = "DATE")]
+        expires: Option<String>,
+        /// Store a key that fails the shape check.
+        #[arg(long)]
+        force: bool,
+    },
+    /// Copy the key from the provider's own config file into keylint's store.
+    Import {
+        provider: String,
+        #[command(flatten)]
+        name: KeyName,
+    },
     /// Resolve a key: --api-key, environment, keylint's store, provider config.
     Get {
         provider: String,
+        #[command(flatten)]
+        name: KeyName,
         #[arg(long, value_name = "KEY")]
         api_key: Option<String>,
         /// Print the bare key (for piping). Nothing else prints it.
@@ -182,17 +219,32 @@ pub enum KeyAction {
         reveal: bool,
     },
     /// Every provider whose key resolves, with source, age and warnings.
-    List,
+    List {
+        #[command(flatten)]
+        name: KeyName,
+    },
     /// Remove a provider's key from keylint's store.
-    Rm { provider: String },
+    Rm {
+        provider: String,
+        #[command(flatten)]
+        name: KeyName,
+    },
+    /// The providers keylint knows keys for: ids, environment variables, config files.
+    Providers,
 }
 
 #[derive(Debug, Args)]
 #[command(trailing_var_arg = true)]
 pub struct RunArgs {
-    /// Inject only this provider's key (repeatable; default: every one that resolves).
+    /// Inject this provider's key (repeatable).
     #[arg(long = "provider", short = 'p', value_name = "PROVIDER")]
     pub providers: Vec<String>,
+    /// Inject every key that resolves (default: only -p, or .keylint.toml's [run] providers).
+    #[arg(long, conflicts_with = "providers")]
+    pub all: bool,
+    /// Use the profile's keys: the key named PROFILE for each provider.
+    #[arg(long, value_name = "PROFILE", value_parser = parse_key_name)]
+    pub profile: Option<String>,
     /// Replace variables already set in the environment.
     #[arg(long = "override")]
     pub override_env: bool,
@@ -202,6 +254,20 @@ pub struct RunArgs {
     /// The command and its arguments, after `--`.
     #[arg(required = true, allow_hyphen_values = true, value_name = "CMD")]
     pub command: Vec<String>,
+}
+
+/// Key and profile names: letters, digits, `-`, `_`, `.` (they become TOML
+/// table names and appear in suggested commands).
+fn parse_key_name(s: &str) -> Result<String, String> {
+    if !s.is_empty()
+        && s.len() <= 64
+        && s.bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.'))
+    {
+        Ok(s.to_string())
+    } else {
+        Err("use letters, digits, `-`, `_` and `.` (at most 64)".into())
+    }
 }
 
 #[derive(Debug, Args)]

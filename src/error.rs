@@ -61,6 +61,10 @@ pub enum Error {
     /// A bad `--range`.
     #[error("--range `{range}`: {problem}")]
     Range { range: String, problem: String },
+    /// The key resolver: a key that resolves nowhere, a store or key file
+    /// refused, a replacement not confirmed.
+    #[error(transparent)]
+    Key(#[from] crate::keys::KeyError),
     /// A request the library cannot carry out as asked (a bad provider
     /// name, a refused file); the message says what to do instead.
     #[error("{0}")]

@@ -45,14 +45,18 @@ impl fmt::Display for Secret {
 
 /// Keeps a short prefix and suffix, enough to recognise a key, never enough to
 /// use it: at most a quarter of the characters, and at most 4 + 2 of them.
+/// This is the one redaction policy: findings, `keylint key` and the
+/// `keylint run` output masker all show secrets through it.
 pub fn redact(value: &str) -> String {
     let chars: Vec<char> = value.chars().collect();
     let n = chars.len();
     if n < 8 {
         return "*".repeat(n.max(3));
     }
-    let head = (n / 4).min(4);
-    let tail = (n / 8).min(2);
+    // A quarter of the characters, split about two to one between the ends.
+    let budget = n / 4;
+    let tail = (budget / 3).min(2);
+    let head = (budget - tail).min(4);
     let mut out: String = chars[..head].iter().collect();
     out.push('…');
     out.extend(&chars[n - tail..]);
@@ -270,8 +274,23 @@ mod tests {
     #[test]
     fn redaction_never_shows_most_of_a_secret() {
         assert_eq!(redact("abc"), "***");
-        assert_eq!(redact("password"), "pa…d");
+        assert_eq!(redact("Zq8vNw3"), "*******");
+        assert_eq!(redact("password"), "pa…");
+        assert_eq!(redact("Zq8vNw3kLxP2"), "Zq…2");
+        assert_eq!(redact("Zq8vNw3kLxP2mR7t"), "Zq8…t", "16 chars: 4 shown");
+        assert_eq!(redact("AKIAZq8vNw3kLxP2mR7t"), "AKIA…t");
         assert_eq!(redact("sk-proj-abcdefghijklmnopqrstuvwxyz"), "sk-p…yz");
+        for n in 0..64 {
+            let value: String = "Zq8vNw3kLxP2mR7tYb5cHd9fJg4hKj6lMn2pQr8sTv3wXy7zAB1CD5EF9GH3IJ7KL"
+                .chars()
+                .take(n)
+                .collect();
+            let shown = redact(&value)
+                .chars()
+                .filter(|c| *c != '…' && *c != '*')
+                .count();
+            assert!(shown * 4 <= n && shown <= 6, "{n} chars: {shown} shown");
+        }
         let s = Secret::new("hunter2hunter2hunter2");
         assert!(!format!("{s:?} {s}").contains("hunter2hunter2"));
     }

@@ -1,80 +1,153 @@
-//! `keylint run [--provider P]... -- CMD [ARGS]`: resolve keys, run CMD with
-//! them in its environment only, pass its output through with the keys
-//! masked, forward signals, and exit with its status.
+//! `keylint run [-p PROVIDER]... [--all] [--profile P] -- CMD [ARGS]`: resolve
+//! the keys the command needs, run it with them in its environment only,
+//! pass its output through with the keys masked, forward signals, and exit
+//! with its status.
+//!
+//! Signals: keylint and the child share a process group, so a signal the
+//! terminal generates (Ctrl-C's SIGINT, Ctrl-\'s SIGQUIT, SIGHUP on hangup)
+//! already reached the child: the kernel sends it to the whole foreground
+//! group. Forwarding it again made the child see Ctrl-C twice. keylint reads
+//! each signal's origin (`siginfo`): one the kernel generated is not
+//! forwarded; one another process sent to keylint alone (`kill PID`, a
+//! supervisor's SIGTERM) is.
 
 use crate::cli::RunArgs;
-use keylint::keys::{Masker, Resolved, Resolver};
-use keylint::rules::RuleSet;
+use crate::cmd::key::{resolver, say};
+use keylint::keys::{KeyError, Masker, Resolver};
 use std::io::{Read, Write};
 use std::process::{Command, ExitCode, Stdio};
-use std::sync::atomic::{AtomicI32, Ordering};
-use std::sync::{Arc, Mutex};
 
 /// Set in the child's environment, so a nested `keylint run` passes through.
 const NESTED: &str = "KEYLINT_RUN";
 
+/// `keylint run`'s own flags, for "did you mean" on a mistyped one.
+const FLAGS: &[&str] = &[
+    "--provider",
+    "--all",
+    "--profile",
+    "--override",
+    "--no-masking",
+    "--help",
+];
+
+/// Which providers to inject, and why.
+enum Chosen {
+    Named(Vec<String>),
+    All,
+    Config(Vec<String>, String),
+}
+
 pub fn run(args: &RunArgs) -> anyhow::Result<ExitCode> {
     let (program, rest) = args.command.split_first().expect("clap requires a command");
+    if program.starts_with('-') {
+        return Err(unknown_flag(program));
+    }
     let mut cmd = Command::new(program);
     cmd.args(rest);
+    // Caught before the child exists, so a Ctrl-C at any moment after it
+    // starts finds keylint waiting for it rather than killed.
+    let signals = Signals::catch()?;
     if std::env::var_os(NESTED).is_some() {
         // The outer keylint already injected and masks: just run.
-        return wait(cmd.spawn().map_err(|e| spawn_error(program, e))?, None);
+        return wait(
+            cmd.spawn().map_err(|e| spawn_error(program, e))?,
+            None,
+            signals,
+        );
     }
     let env = |k: &str| std::env::var(k).ok();
-    let resolver = Resolver::new(RuleSet::builtin()?.providers().cloned(), &env)?;
-    let mut resolved: Vec<(String, Resolved)> = Vec::new();
-    if args.providers.is_empty() {
-        for p in &resolver.providers {
-            if let (Some(var), Ok(Some(r))) = (p.env_vars.first(), resolver.resolve(p, None)) {
-                resolved.push((var.clone(), r));
-            }
-        }
+    let resolver = resolver(&env)?;
+    let profile = resolver.project.profile(args.profile.as_deref());
+    let name = Resolver::key_name(profile);
+    let chosen = if !args.providers.is_empty() {
+        Chosen::Named(args.providers.clone())
+    } else if args.all {
+        Chosen::All
     } else {
-        for name in &args.providers {
-            let p = resolver.provider(name)?;
-            let r = resolver
-                .resolve(p, None)?
-                .ok_or_else(|| Resolver::missing(p))?;
-            let var = p.env_vars.first().cloned().ok_or_else(|| {
-                anyhow::anyhow!(
-                    "{} names no environment variable to inject the key into",
-                    p.name
-                )
-            })?;
-            resolved.push((var, r));
+        let listed = resolver.project.run_providers(profile);
+        if listed.is_empty() {
+            return Err(KeyError::NothingToInject.into());
         }
+        Chosen::Config(listed.to_vec(), resolver.project.shown())
+    };
+    let specs = match &chosen {
+        Chosen::Named(ids) | Chosen::Config(ids, _) => ids
+            .iter()
+            .map(|id| resolver.provider(id))
+            .collect::<keylint::Result<Vec<_>>>()?,
+        Chosen::All => resolver.providers.iter().collect(),
+    };
+    let mut inject: Vec<(String, String, String)> = Vec::new(); // (provider, var, key)
+    let mut notices = Vec::new();
+    for p in specs {
+        let r = resolver.resolve(p, &name, None)?;
+        let Some(w) = r.winner() else {
+            if matches!(chosen, Chosen::All) {
+                continue;
+            }
+            return Err(resolver.missing(p, &name, false).into());
+        };
+        let Some(var) = p.env_vars.first() else {
+            if matches!(chosen, Chosen::All) {
+                continue;
+            }
+            return Err(KeyError::NoEnvVar {
+                provider: p.name.clone(),
+            }
+            .into());
+        };
+        notices.extend(r.notices());
+        notices.extend(resolver.policy_notices(&r, profile));
+        inject.push((p.id.clone(), var.clone(), w.key.expose().to_string()));
     }
-    for (var, r) in &resolved {
+    if let Chosen::Config(ids, file) = &chosen {
+        eprintln!(
+            "keylint: injecting {} (listed in {file}, [run])",
+            ids.join(", ")
+        );
+    }
+    if matches!(chosen, Chosen::All) && inject.is_empty() {
+        eprintln!("keylint: warning: no provider's key resolves; the command runs without any");
+    }
+    say(notices);
+    for (_, var, key) in &inject {
         if args.override_env || std::env::var_os(var).is_none() {
-            cmd.env(var, r.key.expose());
+            cmd.env(var, key);
         }
     }
     cmd.env(NESTED, "1");
     if args.no_masking {
-        return wait(cmd.spawn().map_err(|e| spawn_error(program, e))?, None);
+        return wait(
+            cmd.spawn().map_err(|e| spawn_error(program, e))?,
+            None,
+            signals,
+        );
     }
-    let keys: Vec<String> = resolved
-        .iter()
-        .map(|(_, r)| r.key.expose().to_string())
-        .collect();
+    let keys: Vec<&str> = inject.iter().map(|(_, _, k)| k.as_str()).collect();
     cmd.stdout(Stdio::piped()).stderr(Stdio::piped());
     let mut child = cmd.spawn().map_err(|e| spawn_error(program, e))?;
     let out = child.stdout.take().expect("piped");
     let err = child.stderr.take().expect("piped");
     let pumps = vec![
-        pump(
-            out,
-            std::io::stdout(),
-            Masker::new(keys.iter().map(String::as_str)),
-        ),
-        pump(
-            err,
-            std::io::stderr(),
-            Masker::new(keys.iter().map(String::as_str)),
-        ),
+        pump(out, std::io::stdout(), Masker::new(keys.iter().copied())),
+        pump(err, std::io::stderr(), Masker::new(keys.iter().copied())),
     ];
-    wait(child, Some(pumps))
+    wait(child, Some(pumps), signals)
+}
+
+/// A flag `keylint run` does not have, before the command: a usage error,
+/// not a program named `--overide`.
+fn unknown_flag(flag: &str) -> anyhow::Error {
+    let bare = flag.split('=').next().unwrap_or(flag);
+    let close = FLAGS
+        .iter()
+        .map(|f| (strsim::jaro_winkler(bare, f), *f))
+        .filter(|(s, _)| *s > 0.8)
+        .max_by(|a, b| a.0.total_cmp(&b.0))
+        .map_or(String::new(), |(_, f)| format!(" (did you mean `{f}`?)"));
+    anyhow::anyhow!(
+        "unknown flag `{bare}` for `keylint run`{close}; the command to run goes after `--`: keylint run [OPTIONS] -- CMD [ARGS]"
+    )
 }
 
 fn spawn_error(program: &str, e: std::io::Error) -> anyhow::Error {
@@ -91,7 +164,9 @@ fn pump(
         let mut buf = vec![0u8; 16 * 1024];
         loop {
             match from.read(&mut buf) {
-                Ok(0) | Err(_) => break,
+                Ok(0) => break,
+                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+                Err(_) => break,
                 Ok(n) => {
                     let chunk = masker.feed(&buf[..n]);
                     if to.write_all(&chunk).and_then(|_| to.flush()).is_err() {
@@ -105,42 +180,50 @@ fn pump(
     })
 }
 
-static SIGNAL: AtomicI32 = AtomicI32::new(0);
-
-#[cfg(unix)]
-extern "C" fn remember(sig: libc::c_int) {
-    SIGNAL.store(sig, Ordering::SeqCst);
+/// The signals `keylint run` catches while its child runs.
+struct Signals {
+    #[cfg(unix)]
+    info: signal_hook::iterator::SignalsInfo<signal_hook::iterator::exfiltrator::WithOrigin>,
 }
 
-/// Waits for the child, forwarding SIGINT/SIGTERM/SIGHUP to it; exits with
-/// its code, or 128 + the signal that ended it.
-fn wait(
-    child: std::process::Child,
-    pumps: Option<Vec<std::thread::JoinHandle<()>>>,
-) -> anyhow::Result<ExitCode> {
-    let child = Arc::new(Mutex::new(child));
-    #[cfg(unix)]
-    unsafe {
-        // SAFETY: the handler only stores to an atomic.
-        for sig in [libc::SIGINT, libc::SIGTERM, libc::SIGHUP] {
-            libc::signal(sig, remember as *const () as libc::sighandler_t);
+impl Signals {
+    fn catch() -> std::io::Result<Signals> {
+        #[cfg(unix)]
+        {
+            use signal_hook::consts::{SIGHUP, SIGINT, SIGQUIT, SIGTERM};
+            Ok(Signals {
+                info: signal_hook::iterator::SignalsInfo::new([SIGINT, SIGTERM, SIGHUP, SIGQUIT])?,
+            })
         }
+        #[cfg(not(unix))]
+        Ok(Signals {})
     }
+}
+
+/// Waits for the child, forwarding the signals it did not already get (see
+/// the module doc); exits with its code, or 128 + the signal that ended it.
+fn wait(
+    mut child: std::process::Child,
+    pumps: Option<Vec<std::thread::JoinHandle<()>>>,
+    mut signals: Signals,
+) -> anyhow::Result<ExitCode> {
     let status = loop {
-        if let Some(status) = child.lock().expect("no panics").try_wait()? {
+        // The child is not reaped until `try_wait` says it exited, so its
+        // pid cannot have been reused when a signal is sent to it.
+        if let Some(status) = child.try_wait()? {
             break status;
         }
         #[cfg(unix)]
-        {
-            let sig = SIGNAL.swap(0, Ordering::SeqCst);
-            if sig != 0 {
-                let pid = child.lock().expect("no panics").id() as libc::pid_t;
-                // SAFETY: sending a signal to our own child.
-                unsafe { libc::kill(pid, sig) };
+        for origin in signals.info.pending() {
+            if forward(&origin) {
+                // SAFETY: sending a signal to our own, unreaped child.
+                unsafe { libc::kill(child.id() as libc::pid_t, origin.signal) };
             }
         }
         std::thread::sleep(std::time::Duration::from_millis(10));
     };
+    #[cfg(unix)]
+    signals.info.handle().close();
     for p in pumps.into_iter().flatten() {
         let _ = p.join();
     }
@@ -152,4 +235,12 @@ fn wait(
         }
     }
     Ok(ExitCode::from(status.code().unwrap_or(1) as u8))
+}
+
+/// A signal the kernel generated (the terminal's Ctrl-C, Ctrl-\, hangup)
+/// went to the whole foreground process group, the child included; one
+/// another process sent went to keylint alone.
+#[cfg(unix)]
+fn forward(origin: &signal_hook::low_level::siginfo::Origin) -> bool {
+    !matches!(origin.cause, signal_hook::low_level::siginfo::Cause::Kernel)
 }

@@ -14,6 +14,9 @@
 //! [[rules]]                          # extra rules, same schema as rules/*.toml
 //! id = "acme-internal-token"
 //! ...
+//!
+//! [run]                              # for `keylint run` and `keylint key`:
+//! providers = ["openai"]             # read by `keys::project` (docs/keys.md)
 //! ```
 //! Unknown keys and bad regexes are errors naming the file, line and key.
 
@@ -42,6 +45,14 @@ struct RawConfig {
     provider: Option<ProviderSpec>,
     #[serde(default)]
     rules: Vec<RuleSpec>,
+    /// `[run]` and `[keys]` belong to the key resolver, which reads and
+    /// checks them itself (`keys::project`); the scanner leaves them alone.
+    #[serde(default)]
+    #[allow(dead_code)]
+    run: Option<toml::Table>,
+    #[serde(default)]
+    #[allow(dead_code)]
+    keys: Option<toml::Table>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -158,10 +169,7 @@ impl Config {
             provider: raw.provider.clone().unwrap_or_else(|| ProviderSpec {
                 id: "custom".into(),
                 name: "Custom".into(),
-                env_vars: vec![],
-                config_files: vec![],
-                key_shape: None,
-                keys_url: None,
+                ..ProviderSpec::default()
             }),
             rules: raw.rules,
             credential_files: vec![],

@@ -1,7 +1,7 @@
 //! Paths the resolver reads and writes: `~` and `$VAR` / `${VAR:-default}`
 //! expansion, keylint's store location, permission checks.
 
-use super::EnvLookup;
+use super::{EnvLookup, KeyError};
 use crate::{Error, Result};
 use std::path::{Path, PathBuf};
 
@@ -9,15 +9,19 @@ fn home(env: EnvLookup) -> Result<PathBuf> {
     env("HOME")
         .filter(|h| !h.is_empty())
         .map(PathBuf::from)
-        .ok_or_else(|| {
-            Error::Usage("HOME is not set: keylint cannot find your config directory".into())
-        })
+        .ok_or_else(|| KeyError::NoHome.into())
 }
 
 /// `$XDG_CONFIG_HOME/keylint/keys.toml`, else `~/.config/keylint/keys.toml`.
+/// A relative `XDG_CONFIG_HOME` is ignored, as the XDG Base Directory spec
+/// says: it would put the store wherever the command happens to run.
 pub fn store_path(env: EnvLookup) -> Result<PathBuf> {
-    let base = match env("XDG_CONFIG_HOME").filter(|x| !x.is_empty()) {
-        Some(x) => PathBuf::from(x),
+    let base = match env("XDG_CONFIG_HOME")
+        .filter(|x| !x.is_empty())
+        .map(PathBuf::from)
+        .filter(|x| x.is_absolute())
+    {
+        Some(x) => x,
         None => home(env)?.join(".config"),
     };
     Ok(base.join("keylint").join("keys.toml"))
@@ -38,7 +42,7 @@ pub fn expand(path: &str, env: EnvLookup) -> Result<PathBuf> {
         if let Some(body) = after.strip_prefix('{') {
             let end = body
                 .find('}')
-                .ok_or_else(|| Error::Other(format!("unclosed ${{ in {path}")))?;
+                .ok_or_else(|| Error::config(path, "unclosed `${` in a path"))?;
             let (name, default) = match body[..end].split_once(":-") {
                 Some((n, d)) => (n, Some(d)),
                 None => (&body[..end], None),
@@ -79,11 +83,11 @@ pub fn check_private(path: &Path) -> Result<()> {
         if let Ok(meta) = std::fs::metadata(path) {
             let mode = meta.permissions().mode() & 0o777;
             if mode & 0o077 != 0 {
-                return Err(Error::Usage(format!(
-                    "refusing to read {}: mode {mode:04o} lets other users read it; run: chmod 600 {}",
-                    tilde(path),
-                    tilde(path)
-                )));
+                return Err(KeyError::ReadableByOthers {
+                    path: tilde(path),
+                    mode,
+                }
+                .into());
             }
         }
     }
@@ -102,29 +106,53 @@ pub fn readable_by_others(path: &Path) -> bool {
     false
 }
 
-pub fn age_secs(path: &Path) -> Option<u64> {
+/// When the file last changed, if it exists.
+pub fn modified(path: &Path) -> Option<jiff::Timestamp> {
     let modified = std::fs::metadata(path).ok()?.modified().ok()?;
-    std::time::SystemTime::now()
-        .duration_since(modified)
-        .ok()
-        .map(|d| d.as_secs())
+    jiff::Timestamp::try_from(modified).ok()
 }
 
-/// Creates `dir` (and parents) readable by the owner only.
+/// Creates the directories of `dir` that do not exist, readable by the owner
+/// only. A directory that already exists is left as it is: its owner chose
+/// its mode (a read-only directory stays read-only, and a write into it
+/// fails with an error naming it).
 pub fn create_private_dir(dir: &Path) -> Result<()> {
-    std::fs::create_dir_all(dir).map_err(|e| Error::io(dir, e))?;
+    if dir.is_dir() {
+        return Ok(());
+    }
+    let mut builder = std::fs::DirBuilder::new();
+    builder.recursive(true);
     #[cfg(unix)]
     {
-        use std::os::unix::fs::PermissionsExt;
-        std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o700))
-            .map_err(|e| Error::io(dir, e))?;
+        use std::os::unix::fs::DirBuilderExt;
+        builder.mode(0o700);
     }
-    Ok(())
+    builder.create(dir).map_err(|e| Error::io(dir, e))
+}
+
+/// Refuses a symbolic link where keylint keeps a private file: writing by
+/// rename would silently replace the link with a regular file, and a link
+/// usually points somewhere less private (a dotfiles repository).
+pub fn refuse_symlink(path: &Path) -> Result<()> {
+    match std::fs::symlink_metadata(path) {
+        Ok(meta) if meta.file_type().is_symlink() => {
+            let target = std::fs::read_link(path)
+                .map(|t| t.display().to_string())
+                .unwrap_or_else(|_| "?".into());
+            Err(KeyError::SymlinkedStore {
+                path: tilde(path),
+                target,
+            }
+            .into())
+        }
+        _ => Ok(()),
+    }
 }
 
 /// Writes a file atomically with mode 0600 (the temporary file is created
 /// 0600, so the key is never readable by others, even for a moment).
 pub fn write_private(path: &Path, contents: &[u8]) -> Result<()> {
+    refuse_symlink(path)?;
     crate::atomic::write_atomic(path, contents)
 }
 
@@ -149,5 +177,27 @@ mod tests {
             PathBuf::from("/home/ada/.cache/huggingface/token")
         );
         assert_eq!(expand("$XDG/k", &env).unwrap(), PathBuf::from("/x/k"));
+    }
+
+    #[test]
+    fn a_relative_xdg_config_home_is_ignored() {
+        let env = |k: &str| match k {
+            "HOME" => Some("/home/ada".to_string()),
+            "XDG_CONFIG_HOME" => Some("relative/cfg".to_string()),
+            _ => None,
+        };
+        assert_eq!(
+            store_path(&env).unwrap(),
+            PathBuf::from("/home/ada/.config/keylint/keys.toml")
+        );
+        let env = |k: &str| match k {
+            "HOME" => Some("/home/ada".to_string()),
+            "XDG_CONFIG_HOME" => Some("/cfg".to_string()),
+            _ => None,
+        };
+        assert_eq!(
+            store_path(&env).unwrap(),
+            PathBuf::from("/cfg/keylint/keys.toml")
+        );
     }
 }

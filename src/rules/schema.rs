@@ -20,7 +20,7 @@ pub struct RuleFile {
 
 /// What keylint knows about a provider beyond its key patterns: where its
 /// SDKs and CLIs look for the key. The key resolver reads this.
-#[derive(Debug, Clone, Deserialize, Serialize)]
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct ProviderSpec {
     /// Short lowercase name used on the command line: `openai`, `muapi`.
@@ -40,6 +40,16 @@ pub struct ProviderSpec {
     /// Where to create or rotate a key.
     #[serde(default)]
     pub keys_url: Option<String>,
+    /// The provider's own command that stores a key where keylint finds it,
+    /// with `YOUR_KEY` for the key: `muapi auth configure --api-key YOUR_KEY`.
+    /// Named in the missing-key message.
+    #[serde(default)]
+    pub configure_command: Option<String>,
+    /// How long the provider's keys live, where it documents a fixed
+    /// lifetime: a stored key without `--expires` expires this many days
+    /// after it was set.
+    #[serde(default)]
+    pub key_lifetime_days: Option<u32>,
 }
 
 /// A provider config file, e.g. `~/.muapi/config.json` with `{"api_key": …}`.
