@@ -55,7 +55,7 @@ mod tests {
 
     #[test]
     fn a_header_with_more_after_it_is_not() {
-        let more = format!("{}api_key = \"k8Fq2xZr9vLm\"\n", pointer());
+        let more = format!("{}api_key = \"k8Fq2xZr9vLm\"\n", pointer()); // keylint:allow
         assert!(!is_lfs_pointer(more.as_bytes()));
         assert!(!is_lfs_pointer(
             b"version https://git-lfs.github.com/spec/v1\nsecret = 1\n"
