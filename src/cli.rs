@@ -71,9 +71,10 @@ pub struct ScanArgs {
     /// Skip files larger than this (e.g. 500KiB, 10MiB, 1G; bytes without a unit).
     #[arg(long, value_name = "SIZE", value_parser = parse_size)]
     pub max_file_size: Option<u64>,
-    /// Worker threads (default: one per core).
-    #[arg(long, short = 'j', value_name = "N", default_value_t = 0)]
-    pub threads: usize,
+    /// Worker threads (default: one per core; at most 256).
+    #[arg(long, short = 'j', value_name = "N", default_value_t = 0,
+          value_parser = clap::value_parser!(u16).range(0..=keylint::plan::MAX_THREADS as i64))]
+    pub threads: u16,
     /// No summary line on stderr.
     #[arg(long, short = 'q')]
     pub quiet: bool,

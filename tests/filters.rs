@@ -7,19 +7,10 @@ use predicates::prelude::*;
 use serde_json::Value;
 
 fn findings(t: &Tree, extra: &[&str]) -> Vec<Value> {
-    let out = t
-        .scan()
-        .args(["--format", "json", "-q"])
-        .args(extra)
-        .output()
-        .unwrap();
-    assert!(
-        out.status.code().unwrap() < 2,
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let doc: Value = serde_json::from_slice(&out.stdout).unwrap();
-    doc["findings"].as_array().unwrap().clone()
+    let args: Vec<&str> = ["--no-git"].iter().chain(extra).copied().collect();
+    let scan = t.scan_json(&args);
+    assert!(scan.code < 2, "{}", scan.stderr);
+    scan.findings
 }
 
 fn paths(v: &[Value]) -> Vec<String> {
@@ -100,11 +91,11 @@ fn bad_configs_fail_with_file_line_and_key() {
     t.scan().assert().code(2).stderr(
         predicate::str::contains(".keylint.toml:2").and(predicate::str::contains("allow.values")),
     );
-    t.write(".keylint.toml", "disable = [\"no-such-rule\"]\n");
-    t.scan()
-        .assert()
-        .code(2)
-        .stderr(predicate::str::contains("no-such-rule"));
+    t.write(".keylint.toml", "disable = [\"openai-api-kye\"]\n");
+    t.scan().assert().code(2).stderr(
+        predicate::str::contains("`disable` entry 1 names no rule")
+            .and(predicate::str::contains("did you mean `openai-api-key`")),
+    );
     t.scan()
         .args(["--config", "missing.toml"])
         .assert()
@@ -113,6 +104,43 @@ fn bad_configs_fail_with_file_line_and_key() {
             predicate::str::contains("missing.toml: no such config file")
                 .and(predicate::str::contains("os error").not()),
         );
+}
+
+/// A secret pasted into the wrong place in a config must not reach CI
+/// logs through the error about it.
+#[test]
+fn config_and_rule_file_errors_never_echo_values() {
+    let t = two_key_tree();
+    let key = fake_openai_key(77);
+    let cases = [
+        format!("[allow]\nvalues = [\"({key}\"]\n"),
+        format!("disable = [\"{key}\"]\n"),
+        format!("max_file_size = \"{key}\"\n"),
+        format!("disable = \"{key}\"\n"),
+        format!("[overrides.openai-api-key]\nallow = [\"[{key}\"]\n"),
+    ];
+    for cfg in cases {
+        t.write(".keylint.toml", &cfg);
+        let out = t.scan().assert().code(2).get_output().clone();
+        let stderr = String::from_utf8(out.stderr).unwrap();
+        assert!(stderr.contains(".keylint.toml"), "{stderr}");
+        assert!(!stderr.contains(&key[..20]), "{cfg}: {stderr}");
+    }
+    std::fs::remove_file(t.path().join(".keylint.toml")).unwrap();
+    t.write(
+        "myrules/acme.toml",
+        format!("[provider]\nid = \"acme\"\nname = {key}\n"),
+    );
+    let out = t
+        .scan()
+        .args(["--rules-dir", "myrules"])
+        .assert()
+        .code(2)
+        .get_output()
+        .clone();
+    let stderr = String::from_utf8(out.stderr).unwrap();
+    assert!(stderr.contains("acme.toml:3:"), "{stderr}");
+    assert!(!stderr.contains(&key[..20]), "{stderr}");
 }
 
 #[test]

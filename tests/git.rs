@@ -8,45 +8,17 @@ use serde_json::Value;
 use std::process::Command;
 
 fn git(t: &Tree, args: &[&str]) {
-    let out = Command::new("git")
-        .current_dir(t.path())
-        .args(args)
-        .env("GIT_AUTHOR_NAME", "Ada")
-        .env("GIT_AUTHOR_EMAIL", "ada@example.org")
-        .env("GIT_COMMITTER_NAME", "Ada")
-        .env("GIT_COMMITTER_EMAIL", "ada@example.org")
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "git {args:?}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    t.git(args)
 }
 
 fn repo() -> Tree {
-    let t = Tree::new();
-    git(&t, &["init", "-q", "-b", "main"]);
-    t.write("app.py", "print('hello')\n");
-    git(&t, &["add", "."]);
-    git(&t, &["commit", "-qm", "init"]);
-    t
+    Tree::repo()
 }
 
 fn json(t: &Tree, args: &[&str]) -> (Vec<Value>, i32) {
-    let out = keylint()
-        .current_dir(t.path())
-        .env_remove("GIT_INDEX_FILE")
-        .env_remove("GIT_DIR")
-        .arg("scan")
-        .args(args)
-        .args(["--format", "json", "-q"])
-        .output()
-        .unwrap();
-    let code = out.status.code().unwrap();
-    assert!(code < 2, "{}", String::from_utf8_lossy(&out.stderr));
-    let doc: Value = serde_json::from_slice(&out.stdout).unwrap();
-    (doc["findings"].as_array().unwrap().clone(), code)
+    let scan = t.scan_json(args);
+    assert!(scan.code < 2, "{}", scan.stderr);
+    (scan.findings, scan.code)
 }
 
 fn where_(f: &[Value]) -> Vec<String> {

@@ -123,7 +123,7 @@ fn plan_from(args: &ScanArgs) -> anyhow::Result<ScanPlan> {
         scanner,
         filters: Filters::new(config, accepted),
         max_file_size,
-        threads: plan::threads(args.threads),
+        threads: plan::threads(usize::from(args.threads)),
         git_aware: !args.no_git,
         explain: args.explain,
         output: Output {

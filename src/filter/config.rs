@@ -20,9 +20,9 @@
 //! ```
 //! Unknown keys and bad regexes are errors naming the file, line and key.
 
+use super::paths::PathPatterns;
 use crate::rules::{compile::compile_regex, ProviderSpec, RuleFile, RuleSet, RuleSpec};
 use crate::{Error, Result};
-use globset::{Glob, GlobSet, GlobSetBuilder};
 use regex::bytes::Regex;
 use serde::Deserialize;
 use std::collections::BTreeMap;
@@ -83,8 +83,7 @@ pub struct Config {
     pub root: PathBuf,
     pub disable: Vec<String>,
     pub max_file_size: Option<u64>,
-    allow_paths: GlobSet,
-    allow_path_patterns: Vec<String>,
+    allow_paths: PathPatterns,
     allow_values: Vec<Regex>,
     overrides: BTreeMap<String, RuleOverride>,
     extra: Option<RuleFile>,
@@ -104,53 +103,40 @@ impl Config {
                 .span()
                 .map(|s| line_col(text, s.start))
                 .map_or(String::new(), |(l, c)| format!(":{l}:{c}"));
-            Error::config(format!("{file}{at}"), e.message().trim().replace('\n', " "))
+            Error::config(format!("{file}{at}"), quiet_message(e.message()))
         })?;
-        let mut globs = GlobSetBuilder::new();
-        // The pattern the user wrote, for each glob added (some add two).
-        let mut glob_sources = Vec::new();
-        for g in &raw.allow.paths {
-            let glob = Glob::new(g).map_err(|e| {
-                Error::config(
-                    at_key(&file, text, g),
-                    format!("allow.paths: bad glob {g:?}: {e}"),
-                )
-            })?;
-            globs.add(glob);
-            glob_sources.push(g.clone());
-            // Like .gitignore: a pattern without `/` matches at any depth.
-            if !g.contains('/') {
-                globs.add(Glob::new(&format!("**/{g}")).expect("prefixing a valid glob"));
-                glob_sources.push(g.clone());
-            }
-        }
-        let allow_paths = globs
-            .build()
-            .map_err(|e| Error::config(&file, format!("allow.paths: {e}")))?;
+        let allow_paths = PathPatterns::new(&raw.allow.paths, false).map_err(|(i, why)| {
+            Error::config(
+                at_key(&file, text, &raw.allow.paths[i]),
+                format!(
+                    "allow.paths entry {}: not a gitignore-style pattern ({why})",
+                    i + 1
+                ),
+            )
+        })?;
         let allow_values = raw
             .allow
             .values
             .iter()
-            .map(|v| {
+            .enumerate()
+            .map(|(i, v)| {
                 compile_regex(v).map_err(|e| {
                     Error::config(
                         at_key(&file, text, v),
-                        format!(
-                            "allow.values: bad regex {v:?}: {}",
-                            e.to_string().replace('\n', " ")
-                        ),
+                        format!("allow.values entry {}: {}", i + 1, regex_problem(v, &e)),
                     )
                 })
             })
             .collect::<Result<Vec<_>>>()?;
         for (id, o) in &raw.overrides {
-            for a in &o.allow {
+            for (i, a) in o.allow.iter().enumerate() {
                 compile_regex(a).map_err(|e| {
                     Error::config(
                         at_key(&file, text, a),
                         format!(
-                            "overrides.{id}.allow: bad regex {a:?}: {}",
-                            e.to_string().replace('\n', " ")
+                            "overrides.{id}.allow entry {}: {}",
+                            i + 1,
+                            regex_problem(a, &e)
                         ),
                     )
                 })?;
@@ -184,7 +170,6 @@ impl Config {
             disable: raw.disable,
             max_file_size,
             allow_paths,
-            allow_path_patterns: glob_sources,
             allow_values,
             overrides: raw.overrides,
             extra,
@@ -221,18 +206,18 @@ impl Config {
     /// Which allow entry covers a finding at `path` (relative to the config's
     /// directory) with this secret, if any.
     pub fn allowed_by(&self, rel_path: &str, secret: &str) -> Option<String> {
-        let matches = self.allow_paths.matches(rel_path);
-        if let Some(&i) = matches.first() {
+        if let Some(pattern) = self.allow_paths.matched(rel_path) {
             return Some(format!(
-                "allow.paths {:?} in {}",
-                self.allow_path_patterns[i],
+                "allow.paths {pattern:?} in {}",
                 self.path.display()
             ));
         }
+        // The entry's number, not its text: an allow-list of values may
+        // hold the very secret it allows.
         self.allow_values
             .iter()
-            .find(|r| r.is_match(secret.as_bytes()))
-            .map(|r| format!("allow.values {:?} in {}", r.as_str(), self.path.display()))
+            .position(|r| r.is_match(secret.as_bytes()))
+            .map(|i| format!("allow.values entry {} in {}", i + 1, self.path.display()))
     }
 }
 
@@ -272,20 +257,62 @@ fn at_key(file: &str, text: &str, needle: &str) -> String {
         .map_or(file.to_string(), |i| format!("{file}:{}", i + 1))
 }
 
-/// `10MiB`, `500k`, `1G`, `4096`.
+/// `10MiB`, `500k`, `1G`, `4096`. Errors do not repeat the value: it sits
+/// in a config a secret may have been pasted into.
 pub fn parse_size(s: &str) -> std::result::Result<u64, String> {
     let t = s.trim();
     let split = t.find(|c: char| !c.is_ascii_digit()).unwrap_or(t.len());
     let (num, unit) = t.split_at(split);
     let n: u64 = num
         .parse()
-        .map_err(|_| format!("`{s}` is not a size: use e.g. 500KiB, 10MiB, 1G"))?;
-    let mult = match unit.trim().to_ascii_lowercase().as_str() {
+        .map_err(|_| "not a size: use e.g. 500KiB, 10MiB, 1G".to_string())?;
+    let mult: u64 = match unit.trim().to_ascii_lowercase().as_str() {
         "" | "b" => 1,
         "k" | "kb" | "kib" => 1 << 10,
         "m" | "mb" | "mib" => 1 << 20,
         "g" | "gb" | "gib" => 1 << 30,
-        _ => return Err(format!("`{s}`: unknown unit; use B, KiB, MiB or GiB")),
+        _ => return Err("unknown unit: use B, KiB, MiB or GiB".to_string()),
     };
-    Ok(n * mult)
+    n.checked_mul(mult).ok_or_else(|| {
+        "too large: at most 16 EiB, and anything past a few GiB is no source file".to_string()
+    })
+}
+
+/// What is wrong with a regex, without repeating it (it may be a secret):
+/// the kind of error and the column.
+pub fn regex_problem(pattern: &str, e: &regex::Error) -> String {
+    match regex_syntax::ast::parse::Parser::new().parse(pattern) {
+        Err(ast) => format!(
+            "invalid regex: {} at column {}",
+            ast.kind(),
+            pattern[..ast.span().start.offset.min(pattern.len())]
+                .chars()
+                .count()
+                + 1
+        ),
+        Ok(_) => match e {
+            regex::Error::CompiledTooBig(_) => "regex too large once compiled".to_string(),
+            _ => "invalid regex".to_string(),
+        },
+    }
+}
+
+/// A serde/toml message with its quoted values redacted: `invalid type:
+/// string "sk-…"` would otherwise print what was pasted where it should
+/// not be.
+pub fn quiet_message(message: &str) -> String {
+    let mut out = String::with_capacity(message.len());
+    let mut parts = message.trim().split('"');
+    if let Some(first) = parts.next() {
+        out.push_str(first);
+    }
+    for (i, part) in parts.enumerate() {
+        out.push('"');
+        if i % 2 == 0 {
+            out.push_str(&crate::finding::redact(part));
+        } else {
+            out.push_str(part);
+        }
+    }
+    out.replace('\n', " ")
 }

@@ -8,6 +8,7 @@
 pub mod baseline;
 pub mod config;
 pub mod inline;
+pub mod paths;
 
 use crate::finding::Finding;
 use baseline::Accepted;

@@ -17,7 +17,7 @@ pub fn render(w: &mut dyn Write, considered: &[Considered]) -> io::Result<()> {
         writeln!(
             w,
             "{}:{}:{}: {} {}: {verdict}",
-            f.location.path,
+            super::terminal::escape(&f.location.path),
             f.location.line,
             f.location.column,
             f.rule.id,

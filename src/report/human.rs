@@ -1,39 +1,62 @@
 //! The default, rustc-like view: one block per finding with the source line,
 //! the secret redacted and underlined, and how to fix it.
 
+use super::terminal::escape;
 use super::{human_bytes, RenderOptions, Summary};
 use crate::finding::Finding;
 use crate::rules::Confidence;
+use anstyle::{AnsiColor, Style};
 use std::io::{self, Write};
+
+const BOLD: Style = Style::new().bold();
+const GUTTER: Style = AnsiColor::Blue.on_default().bold();
+const ERROR: Style = AnsiColor::Red.on_default().bold();
+const WARNING: Style = AnsiColor::Yellow.on_default().bold();
 
 struct Paint {
     on: bool,
 }
 
 impl Paint {
-    fn wrap(&self, code: &str, s: &str) -> String {
+    fn wrap(&self, style: Style, s: &str) -> String {
         if self.on {
-            format!("\x1b[{code}m{s}\x1b[0m")
+            format!("{}{s}{}", style.render(), style.render_reset())
         } else {
             s.to_string()
         }
     }
 }
 
+/// The rendered line with control characters escaped, and the char columns
+/// of the secret in it moved to match.
+fn escaped_line(text: &str, start: usize, end: usize) -> (String, usize, usize) {
+    let chars: Vec<char> = text.chars().collect();
+    let piece =
+        |r: std::ops::Range<usize>| escape(&chars[r].iter().collect::<String>()).into_owned();
+    let (before, secret, after) = (
+        piece(0..start.min(chars.len())),
+        piece(start.min(chars.len())..end.min(chars.len())),
+        piece(end.min(chars.len())..chars.len()),
+    );
+    let start = before.chars().count();
+    let end = start + secret.chars().count();
+    (format!("{before}{secret}{after}"), start, end)
+}
+
 pub fn render(w: &mut dyn Write, findings: &[Finding], opts: RenderOptions) -> io::Result<()> {
     let p = Paint { on: opts.color };
     for f in findings {
         let (level, color) = match f.rule.confidence {
-            Confidence::High => ("error", "1;31"),
-            _ => ("warning", "1;33"),
+            Confidence::High => ("error", ERROR),
+            _ => ("warning", WARNING),
         };
         writeln!(
             w,
             "{}{} {}",
             p.wrap(color, &format!("{level}[{}]", f.rule.id)),
-            p.wrap("1", ":"),
+            p.wrap(BOLD, ":"),
             p.wrap(
-                "1",
+                BOLD,
                 &format!("{} ({})", f.rule.description, f.rule.provider)
             ),
         )?;
@@ -43,8 +66,8 @@ pub fn render(w: &mut dyn Write, findings: &[Finding], opts: RenderOptions) -> i
         writeln!(
             w,
             "{pad}{} {}:{}:{}",
-            p.wrap("1;34", "-->"),
-            loc.path,
+            p.wrap(GUTTER, "-->"),
+            escape(&loc.path),
             loc.line,
             loc.column
         )?;
@@ -52,31 +75,32 @@ pub fn render(w: &mut dyn Write, findings: &[Finding], opts: RenderOptions) -> i
             writeln!(
                 w,
                 "{pad}{} commit {} by {} <{}> on {}",
-                p.wrap("1;34", "  "),
+                p.wrap(GUTTER, "  "),
                 &c.id[..c.id.len().min(12)],
-                c.author,
-                c.email,
+                escape(&c.author),
+                escape(&c.email),
                 c.date
             )?;
         }
         if f.context.is_note() {
             // A finding about a whole file: no line to underline.
             let (note, _, _) = f.context.render(&f.secret, false);
-            writeln!(w, "{pad} {} {}", p.wrap("1;34", "="), note)?;
+            writeln!(w, "{pad} {} {}", p.wrap(GUTTER, "="), escape(&note))?;
         } else {
             let (text, start, end) = f.context.render(&f.secret, opts.show_secrets);
-            writeln!(w, "{pad} {}", p.wrap("1;34", "|"))?;
+            let (text, start, end) = escaped_line(&text, start, end);
+            writeln!(w, "{pad} {}", p.wrap(GUTTER, "|"))?;
             writeln!(
                 w,
                 "{} {} {}",
-                p.wrap("1;34", &loc.line.to_string()),
-                p.wrap("1;34", "|"),
+                p.wrap(GUTTER, &loc.line.to_string()),
+                p.wrap(GUTTER, "|"),
                 text
             )?;
             writeln!(
                 w,
                 "{pad} {} {}{}",
-                p.wrap("1;34", "|"),
+                p.wrap(GUTTER, "|"),
                 " ".repeat(start),
                 p.wrap(color, &"^".repeat((end - start).max(1)))
             )?;
@@ -84,24 +108,24 @@ pub fn render(w: &mut dyn Write, findings: &[Finding], opts: RenderOptions) -> i
         writeln!(
             w,
             "{pad} {} {}: {}",
-            p.wrap("1;34", "="),
-            p.wrap("1", "help"),
+            p.wrap(GUTTER, "="),
+            p.wrap(BOLD, "help"),
             f.rule.help
         )?;
         if let Some(url) = &f.rule.url {
             writeln!(
                 w,
                 "{pad} {} {}: {}",
-                p.wrap("1;34", "="),
-                p.wrap("1", "see"),
+                p.wrap(GUTTER, "="),
+                p.wrap(BOLD, "see"),
                 url
             )?;
         }
         writeln!(
             w,
             "{pad} {} {}: {} (allow it with a `keylint:allow` comment on the line, or list it in .keylintignore)",
-            p.wrap("1;34", "="),
-            p.wrap("1", "fingerprint"),
+            p.wrap(GUTTER, "="),
+            p.wrap(BOLD, "fingerprint"),
             f.fingerprint.0
         )?;
         writeln!(w)?;

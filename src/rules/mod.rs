@@ -64,8 +64,20 @@ impl RuleSet {
 
     /// Parses one rule file and adds it; ids must stay unique across files.
     pub fn add_toml(&mut self, origin: &str, text: &str) -> Result<()> {
-        let file: RuleFile = toml::from_str(text)
-            .map_err(|e| Error::config(origin, format!("{}", e).trim_end().replace('\n', " ")))?;
+        // The message and position only: toml's own display quotes the
+        // source line, and a rule file may hold a pasted secret.
+        let file: RuleFile = toml::from_str(text).map_err(|e| {
+            let at = e.span().map_or(String::new(), |s| {
+                let before = &text[..s.start.min(text.len())];
+                let line = before.matches('\n').count() + 1;
+                let col = before.len() - before.rfind('\n').map_or(0, |i| i + 1) + 1;
+                format!(":{line}:{col}")
+            });
+            Error::config(
+                format!("{origin}{at}"),
+                crate::filter::config::quiet_message(e.message()),
+            )
+        })?;
         self.add(origin, file)
     }
 
@@ -99,11 +111,22 @@ impl RuleSet {
     /// Drops the rules whose ids are listed (a config's `disable`). Unknown
     /// ids are an error, so a typo does not silently keep a rule on.
     pub fn disable(&mut self, ids: &[String], origin: &str) -> Result<()> {
-        for id in ids {
+        for (i, id) in ids.iter().enumerate() {
             if !self.rules().any(|r| &r.id == id) {
+                // Not echoed (a value pasted in the wrong place could be a
+                // key); the closest rule id is.
+                let closest = self
+                    .rules()
+                    .map(|r| (strsim::jaro_winkler(id, &r.id), r.id.as_str()))
+                    .max_by(|a, b| a.0.total_cmp(&b.0))
+                    .filter(|(score, _)| *score > 0.8)
+                    .map_or(String::new(), |(_, r)| format!("; did you mean `{r}`?"));
                 return Err(Error::config(
                     origin,
-                    format!("`disable` names unknown rule `{id}` (see `keylint rules`)"),
+                    format!(
+                        "`disable` entry {} names no rule (see `keylint rules`){closest}",
+                        i + 1
+                    ),
                 ));
             }
         }

@@ -3,50 +3,32 @@
 //! like `.gitignore` patterns at any depth. A tracked match is the finding
 //! `tracked-credential-file`, whatever the file's content.
 
+use crate::filter::paths::PathPatterns;
 use crate::finding::{Finding, Fingerprint, LineContext, Location, Secret};
 use crate::rules::{Confidence, CredentialFileSpec, RuleMeta, Rules, Severity};
 use crate::{Error, Result};
-use globset::{GlobBuilder, GlobSet, GlobSetBuilder};
 use std::sync::Arc;
 
 pub const RULE_ID: &str = "tracked-credential-file";
 
 pub struct CredentialFiles {
     specs: Vec<CredentialFileSpec>,
-    /// One glob set per spec: its patterns, then its exemptions.
-    sets: Vec<(GlobSet, GlobSet)>,
+    /// One matcher per spec: its pattern, then its exemptions.
+    sets: Vec<(PathPatterns, PathPatterns)>,
     meta: Arc<RuleMeta>,
-}
-
-fn anywhere(pattern: &str) -> Vec<String> {
-    let p = pattern.trim_start_matches('/');
-    if p.starts_with("**/") || pattern.starts_with('/') {
-        vec![p.to_string()]
-    } else {
-        vec![p.to_string(), format!("**/{p}")]
-    }
-}
-
-fn build(patterns: &[String]) -> Result<GlobSet> {
-    let mut b = GlobSetBuilder::new();
-    for p in patterns {
-        for g in anywhere(p) {
-            let glob = GlobBuilder::new(&g)
-                .literal_separator(true)
-                .build()
-                .map_err(|e| Error::Other(format!("credential file glob {g:?}: {e}")))?;
-            b.add(glob);
-        }
-    }
-    b.build().map_err(|e| Error::Other(e.to_string()))
 }
 
 impl CredentialFiles {
     pub fn new(rules: &Rules) -> Result<Self> {
         let specs = rules.credential_files.clone();
+        let compile = |patterns: &[String]| {
+            PathPatterns::new(patterns, true).map_err(|(i, why)| {
+                Error::Other(format!("credential file pattern {:?}: {why}", patterns[i]))
+            })
+        };
         let sets = specs
             .iter()
-            .map(|s| Ok((build(std::slice::from_ref(&s.glob))?, build(&s.unless)?)))
+            .map(|s| Ok((compile(std::slice::from_ref(&s.glob))?, compile(&s.unless)?)))
             .collect::<Result<Vec<_>>>()?;
         Ok(CredentialFiles {
             specs,

@@ -37,6 +37,75 @@ impl Tree {
         c.current_dir(self.path()).args(["scan", "--no-git"]);
         c
     }
+
+    /// A new repository on `main` with one clean commit.
+    pub fn repo() -> Self {
+        let t = Tree::new();
+        t.git(&["init", "-q", "-b", "main"]);
+        t.write("app.py", "print('hello')\n");
+        t.git(&["add", "."]);
+        t.git(&["commit", "-qm", "init"]);
+        t
+    }
+
+    /// Runs git in the tree with a fixed identity; panics on failure.
+    pub fn git(&self, args: &[&str]) {
+        let out = std::process::Command::new("git")
+            .current_dir(self.path())
+            .args(args)
+            .env("GIT_AUTHOR_NAME", "Ada")
+            .env("GIT_AUTHOR_EMAIL", "ada@example.org")
+            .env("GIT_COMMITTER_NAME", "Ada")
+            .env("GIT_COMMITTER_EMAIL", "ada@example.org")
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "git {args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+
+    /// `keylint scan ARGS --format json -q` in the tree (git awareness as
+    /// the args say): its findings, exit code and stderr.
+    pub fn scan_json(&self, args: &[&str]) -> Scan {
+        let out = keylint()
+            .current_dir(self.path())
+            .env_remove("GIT_INDEX_FILE")
+            .env_remove("GIT_DIR")
+            .arg("scan")
+            .args(args)
+            .args(["--format", "json", "-q"])
+            .output()
+            .unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+        let doc: serde_json::Value = serde_json::from_slice(&out.stdout)
+            .unwrap_or_else(|e| panic!("no JSON report ({e}): {stderr}"));
+        Scan {
+            findings: doc["findings"].as_array().cloned().unwrap_or_default(),
+            summary: doc["summary"].clone(),
+            code: out.status.code().unwrap_or(-1),
+            stderr,
+        }
+    }
+}
+
+/// What a JSON scan produced.
+pub struct Scan {
+    pub findings: Vec<serde_json::Value>,
+    pub summary: serde_json::Value,
+    pub code: i32,
+    pub stderr: String,
+}
+
+impl Scan {
+    /// `path:line` of each finding.
+    pub fn places(&self) -> Vec<String> {
+        self.findings
+            .iter()
+            .map(|f| format!("{}:{}", f["path"].as_str().unwrap_or(""), f["line"]))
+            .collect()
+    }
 }
 
 /// Deterministic pseudo-random alphanumerics (xorshift), so fakes look random
