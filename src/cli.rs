@@ -123,20 +123,37 @@ pub struct ScanArgs {
 pub struct RulesArgs {
     #[command(subcommand)]
     pub action: Option<RulesAction>,
-    /// Config file whose extra rules to include.
+    /// Config file whose extra rules (and `disable`) to apply.
     #[arg(long, value_name = "FILE", global = true)]
     pub config: Option<PathBuf>,
     /// Load rule files from DIR instead of the built-in ones (for writing rules).
     #[arg(long, value_name = "DIR", global = true)]
     pub dir: Option<PathBuf>,
+    /// Only rules of this provider (its id, e.g. `openai`); repeatable.
+    #[arg(long = "provider", short = 'p', value_name = "ID", global = true)]
+    pub providers: Vec<String>,
+    /// Only rules with this tag (e.g. `ai`, `generic`, `cloud`); repeatable.
+    #[arg(long = "tag", value_name = "TAG", global = true)]
+    pub tags: Vec<String>,
+    /// How to list them: a text table, JSON, or the Markdown table of
+    /// docs/providers.md.
+    #[arg(long, value_enum, default_value_t = RulesFormat::Text, global = true)]
+    pub format: RulesFormat,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum RulesFormat {
+    Text,
+    Json,
+    Markdown,
 }
 
 #[derive(Debug, Subcommand)]
 pub enum RulesAction {
     /// List rules: id, provider, description (the default).
     List {
-        /// As JSON.
-        #[arg(long)]
+        /// As JSON (same as --format json).
+        #[arg(long, hide = true)]
         json: bool,
     },
     /// Run every rule's examples and counter-examples through the engine.

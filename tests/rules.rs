@@ -25,8 +25,46 @@ fn every_rule_example_and_counter_example_holds() {
 }
 
 #[test]
-fn rule_ids_are_unique_and_every_rule_has_a_keyword() {
-    // Loading enforces both; a duplicate id or keyword-less rule fails here.
+fn a_duplicate_rule_id_or_a_rule_without_keywords_is_refused() {
     let set = RuleSet::builtin().expect("built-in rules load");
-    assert!(set.rules().count() > 0);
+    let mut ids: Vec<&str> = set.rules().map(|r| r.id.as_str()).collect();
+    let n = ids.len();
+    ids.sort_unstable();
+    ids.dedup();
+    assert_eq!(ids.len(), n, "built-in rule ids are unique");
+    let rule = |id: &str, keywords: &str| {
+        format!(
+            "[provider]\nid = \"acme\"\nname = \"Acme\"\n[[rules]]\nid = \"{id}\"\ndescription = \"d\"\nregex = 'acme_[a-z]{{8}}'\nkeywords = [{keywords}]\nhelp = \"h\"\n"
+        )
+    };
+    let mut with_dup = RuleSet::builtin().unwrap();
+    let err = with_dup
+        .add_toml("acme.toml", &rule("openai-api-key", "\"acme_\""))
+        .unwrap_err();
+    assert!(err.to_string().contains("defined twice"), "{err}");
+    let err = RuleSet::default()
+        .add_toml("acme.toml", &rule("acme-key", ""))
+        .unwrap_err();
+    assert!(err.to_string().contains("keyword"), "{err}");
+    RuleSet::default()
+        .add_toml("acme.toml", &rule("acme-key", "\"acme_\""))
+        .expect("a well-formed rule loads");
+}
+
+/// docs/providers.md is generated from the rules; CI fails when it is stale.
+#[test]
+fn the_provider_table_in_the_docs_is_current() {
+    let out = assert_cmd::Command::cargo_bin("keylint")
+        .unwrap()
+        .args(["rules", "--format", "markdown"])
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let generated = String::from_utf8(out.stdout).unwrap();
+    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/docs/providers.md");
+    let checked_in = std::fs::read_to_string(path).unwrap_or_default();
+    assert!(
+        generated == checked_in.replace("\r\n", "\n"),
+        "docs/providers.md is stale: run `cargo run --quiet -- rules --format markdown > docs/providers.md`"
+    );
 }

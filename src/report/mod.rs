@@ -5,6 +5,7 @@ pub mod explain;
 pub mod human;
 pub mod json;
 pub mod line_hash;
+pub mod providers;
 pub mod sarif;
 pub mod terminal;
 

@@ -300,13 +300,17 @@ impl Scanner {
         }
     }
 
-    /// Where reported candidates overlap, the most confident (then the longest,
-    /// then the earliest-defined) rule keeps the text.
+    /// Where reported candidates overlap, the most confident (then a
+    /// provider's over a generic one, then the longest, then the
+    /// earliest-defined) rule keeps the text.
     fn resolve_overlaps(&self, judged: &mut [Judged]) {
         let rank = |j: &Judged| {
             let r = &self.rules.rules[j.candidate.rule];
             (
                 r.meta.confidence,
+                // At equal confidence a provider's rule names the key
+                // better than a generic one (`Bearer <provider token>`).
+                r.meta.provider_id != "generic",
                 j.candidate.end - j.candidate.start,
                 std::cmp::Reverse(j.candidate.rule),
             )
