@@ -4,10 +4,11 @@
 
 use crate::rules::{Confidence, Severity};
 use serde::Serialize;
-use sha2::{Digest, Sha256};
 use std::fmt;
 use std::ops::Range;
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
+
+pub use crate::fingerprint::Fingerprint;
 
 /// A secret value. Printing it shows the redacted form; [`Secret::expose`]
 /// is the one door to the full value, and every call of it is deliberate.
@@ -61,52 +62,6 @@ pub fn redact(value: &str) -> String {
     out.push('…');
     out.extend(&chars[n - tail..]);
     out
-}
-
-/// A stable identity for a finding: SHA-256 over rule id, path and secret.
-/// Line numbers are left out so a finding keeps its identity when its line
-/// moves; the secret is hashed, never stored.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
-#[serde(transparent)]
-pub struct Fingerprint(pub String);
-
-impl Fingerprint {
-    pub fn new(rule_id: &str, path: &str, secret: &Secret) -> Self {
-        let mut h = Sha256::new();
-        h.update(rule_id.as_bytes());
-        h.update([0]);
-        h.update(path.as_bytes());
-        h.update([0]);
-        h.update(secret.expose().as_bytes());
-        Fingerprint(hex(&h.finalize()))
-    }
-    /// A fingerprint of the secret alone, the same wherever it appears.
-    pub fn of_secret(rule_id: &str, secret: &Secret) -> Self {
-        let mut h = Sha256::new();
-        h.update(rule_id.as_bytes());
-        h.update([0]);
-        h.update(secret.expose().as_bytes());
-        Fingerprint(hex(&h.finalize()))
-    }
-    pub fn short(&self) -> &str {
-        &self.0[..12.min(self.0.len())]
-    }
-}
-
-impl fmt::Display for Fingerprint {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.0)
-    }
-}
-
-pub(crate) fn hex(bytes: &[u8]) -> String {
-    use std::fmt::Write;
-    bytes
-        .iter()
-        .fold(String::with_capacity(bytes.len() * 2), |mut s, b| {
-            let _ = write!(s, "{b:02x}");
-            s
-        })
 }
 
 /// Where a secret sits. Lines and columns are 1-based; columns count Unicode
@@ -246,7 +201,10 @@ pub struct Finding {
     pub location: Location,
     pub secret: Secret,
     pub context: LineContext,
-    pub fingerprint: Fingerprint,
+    /// Computed on first use: a weak secret's fingerprint costs a key
+    /// stretch, and most candidates a history scan finds are dropped
+    /// (already in the older version) before anyone asks.
+    fingerprint: OnceLock<Fingerprint>,
     pub commit: Option<CommitInfo>,
     /// GitHub's `primaryLocationLineHash` of the finding's line, computed
     /// while the file's bytes are at hand when the report needs it (SARIF).
@@ -254,6 +212,30 @@ pub struct Finding {
 }
 
 impl Finding {
+    pub fn new(
+        rule: Arc<RuleMeta>,
+        location: Location,
+        secret: Secret,
+        context: LineContext,
+    ) -> Self {
+        Finding {
+            rule,
+            location,
+            secret,
+            context,
+            fingerprint: OnceLock::new(),
+            commit: None,
+            line_hash: None,
+        }
+    }
+
+    /// The finding's identity (see [`crate::fingerprint`]).
+    pub fn fingerprint(&self) -> &Fingerprint {
+        self.fingerprint.get_or_init(|| {
+            Fingerprint::new(&self.rule.id, &self.location.path, self.secret.expose())
+        })
+    }
+
     /// Sort key that makes output order deterministic whatever order threads
     /// finished in.
     pub fn sort_key(&self) -> (&str, usize, usize, &str, Option<&str>) {
@@ -293,14 +275,5 @@ mod tests {
         }
         let s = Secret::new("hunter2hunter2hunter2");
         assert!(!format!("{s:?} {s}").contains("hunter2hunter2"));
-    }
-
-    #[test]
-    fn fingerprint_ignores_line_but_not_secret_or_path() {
-        let a = Fingerprint::new("r", "a.py", &Secret::new("x1"));
-        assert_eq!(a, Fingerprint::new("r", "a.py", &Secret::new("x1")));
-        assert_ne!(a, Fingerprint::new("r", "a.py", &Secret::new("x2")));
-        assert_ne!(a, Fingerprint::new("r", "b.py", &Secret::new("x1")));
-        assert_eq!(a.0.len(), 64);
     }
 }

@@ -11,6 +11,7 @@ pub mod atomic;
 pub mod error;
 pub mod filter;
 pub mod finding;
+pub mod fingerprint;
 pub mod keys;
 pub mod pipeline;
 pub mod plan;

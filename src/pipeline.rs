@@ -182,10 +182,10 @@ impl<'p> Collector<'p> {
             let before: HashSet<Fingerprint> = self
                 .consider(path, older, older)
                 .into_iter()
-                .map(|f| f.fingerprint)
+                .map(|f| f.fingerprint().clone())
                 .collect();
             let mut now = self.consider(path, bytes, bytes);
-            now.retain(|f| !before.contains(&f.fingerprint));
+            now.retain(|f| !before.contains(f.fingerprint()));
             return now;
         }
         let changed = diff::region_of(bytes, new_span);
@@ -199,15 +199,22 @@ impl<'p> Collector<'p> {
             return;
         }
         match commit {
-            None => lock(&self.found).extend(found),
+            None => {
+                // Fingerprints cost a key stretch for weak secrets: compute
+                // them here, on the scanning threads, not serially at the end.
+                for f in &found {
+                    f.fingerprint();
+                }
+                lock(&self.found).extend(found)
+            }
             Some((info, order)) => {
                 let mut earliest = lock(&self.earliest);
                 for mut f in found {
                     f.commit = Some(info.clone());
-                    match earliest.get(&f.fingerprint) {
+                    match earliest.get(f.fingerprint()) {
                         Some((o, _)) if *o <= order => {}
                         _ => {
-                            earliest.insert(f.fingerprint.clone(), (order, f));
+                            earliest.insert(f.fingerprint().clone(), (order, f));
                         }
                     }
                 }
@@ -266,7 +273,7 @@ impl<'p> Collector<'p> {
                 .map(|(_, f)| f),
         );
         findings.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
-        findings.dedup_by(|a, b| a.fingerprint == b.fingerprint && a.location == b.location);
+        findings.dedup_by(|a, b| a.location == b.location && a.fingerprint() == b.fingerprint());
         let mut considered = self
             .considered
             .into_inner()
@@ -276,6 +283,13 @@ impl<'p> Collector<'p> {
             .warnings
             .into_inner()
             .unwrap_or_else(|e| e.into_inner());
+        warnings.extend(
+            self.plan
+                .filters
+                .accepted
+                .iter()
+                .filter_map(|a| a.legacy_warning()),
+        );
         warnings.sort();
         warnings.dedup();
         let mut errors = self.errors.into_inner().unwrap_or_else(|e| e.into_inner());

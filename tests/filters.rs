@@ -157,6 +157,43 @@ fn inline_markers_of_keylint_and_other_scanners() {
     assert_eq!(paths(&findings(&t, &[])), ["a.py:8"]);
 }
 
+/// A weak password must not be recoverable from a committed baseline with
+/// a fast hash of a guess list; baselines written before keep working.
+#[test]
+fn baselines_hold_no_fast_hash_of_a_weak_secret_and_old_ones_still_match() {
+    use sha2::{Digest, Sha256};
+    let t = Tree::new();
+    t.write("db.py", "DB_PASSWORD = \"Kq7vR2xmLp\"\n");
+    t.scan()
+        .args(["--write-baseline", "baseline.json"])
+        .assert()
+        .code(0);
+    let text = std::fs::read_to_string(t.path().join("baseline.json")).unwrap();
+    let doc: Value = serde_json::from_str(&text).unwrap();
+    assert_eq!(doc["version"], 2);
+    let v1 = |secret: &str| {
+        let h = Sha256::digest(format!("generic-password\0db.py\0{secret}"));
+        h.iter().map(|b| format!("{b:02x}")).collect::<String>()
+    };
+    assert!(
+        !text.contains(&v1("Kq7vR2xmLp")),
+        "a version-1 (unsalted) fingerprint"
+    );
+    assert!(findings(&t, &["--baseline", "baseline.json"]).is_empty());
+    // A version-1 baseline from an older keylint: still accepted, with a
+    // warning to rewrite it.
+    let old = format!(
+        "{{\"version\": 1, \"findings\": [{{\"path\": \"db.py\", \"rule_id\": \"generic-password\", \"fingerprint\": \"{}\"}}]}}",
+        v1("Kq7vR2xmLp")
+    );
+    t.write("old.json", old);
+    let scan = t.scan_json(&["--no-git", "--baseline", "old.json"]);
+    assert!(scan.findings.is_empty());
+    let out = t.scan().args(["--baseline", "old.json"]).output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("version 1"), "{stderr}");
+}
+
 #[test]
 fn baseline_matches_by_value_not_by_line() {
     let t = Tree::new();

@@ -172,8 +172,8 @@ fn sarif_fingerprints_survive_unrelated_lines_moving() {
     );
     let other = fingerprints(&t);
     assert_ne!(
-        before["keylint/secretHash/v1"],
-        other["keylint/secretHash/v1"]
+        before["keylint/secretHash/v2"],
+        other["keylint/secretHash/v2"]
     );
 }
 

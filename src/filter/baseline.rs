@@ -1,5 +1,6 @@
-//! Accepted findings, by value-based fingerprint (SHA-256 of rule, path and
-//! secret — never the secret itself, never the line number):
+//! Accepted findings, by fingerprint (see [`crate::fingerprint`]: derived
+//! from rule, path and secret with guessing made costly — never the secret
+//! itself, never the line number):
 //! - a baseline file written by `--write-baseline` and read by `--baseline`:
 //!   sorted JSON that changes only when the set of findings changes, so it
 //!   diffs cleanly and never churns when lines move;
@@ -7,11 +8,12 @@
 //!   more hex digits is enough), `#` starts a comment.
 
 use crate::atomic::write_atomic;
-use crate::finding::Finding;
+use crate::finding::{Finding, Fingerprint};
 use crate::{Error, Result};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeSet;
 use std::path::Path;
+use std::sync::atomic::{AtomicUsize, Ordering::Relaxed};
 
 pub const IGNORE_FILE: &str = ".keylintignore";
 
@@ -30,12 +32,20 @@ struct Entry {
     fingerprint: String,
 }
 
+/// The baseline format written today: version-2 fingerprints.
+const BASELINE_VERSION: u32 = 2;
+
 /// A set of accepted fingerprints and where it came from.
 #[derive(Debug, Default)]
 pub struct Accepted {
     fingerprints: BTreeSet<String>,
     prefixes: Vec<String>,
     origin: String,
+    /// A version-1 baseline: its fingerprints are the old unsalted kind.
+    legacy: bool,
+    /// Findings matched only through a version-1 fingerprint, to warn
+    /// that the file should be rewritten.
+    legacy_matches: AtomicUsize,
 }
 
 impl Accepted {
@@ -53,10 +63,21 @@ impl Accepted {
                 format!("not a keylint baseline ({e}); write one with --write-baseline"),
             )
         })?;
+        if file.version > BASELINE_VERSION {
+            return Err(Error::config(
+                path.display().to_string(),
+                format!(
+                    "baseline version {} is newer than this keylint reads; upgrade keylint",
+                    file.version
+                ),
+            ));
+        }
         Ok(Accepted {
             fingerprints: file.findings.into_iter().map(|e| e.fingerprint).collect(),
             prefixes: Vec::new(),
             origin: format!("baseline {}", path.display()),
+            legacy: file.version < BASELINE_VERSION,
+            legacy_matches: AtomicUsize::new(0),
         })
     }
 
@@ -82,14 +103,39 @@ impl Accepted {
             fingerprints: BTreeSet::new(),
             prefixes,
             origin: path.display().to_string(),
+            legacy: false,
+            legacy_matches: AtomicUsize::new(0),
         })
     }
 
-    /// The source that accepts this finding, if any.
+    /// The source that accepts this finding, if any. Version-1
+    /// fingerprints (old baselines, old `.keylintignore` lines) still match.
     pub fn accepts(&self, f: &Finding) -> Option<&str> {
-        let fp = &f.fingerprint.0;
-        (self.fingerprints.contains(fp) || self.prefixes.iter().any(|p| fp.starts_with(p.as_str())))
-            .then_some(self.origin.as_str())
+        let matches = |fp: &str| {
+            self.fingerprints.contains(fp)
+                || self.prefixes.iter().any(|p| fp.starts_with(p.as_str()))
+        };
+        if !self.legacy && matches(&f.fingerprint().0) {
+            return Some(self.origin.as_str());
+        }
+        let v1 = Fingerprint::legacy_v1(&f.rule.id, &f.location.path, f.secret.expose());
+        if matches(&v1.0) {
+            self.legacy_matches.fetch_add(1, Relaxed);
+            return Some(self.origin.as_str());
+        }
+        None
+    }
+
+    /// A warning when findings were accepted only through version-1
+    /// fingerprints.
+    pub fn legacy_warning(&self) -> Option<String> {
+        let n = self.legacy_matches.load(Relaxed);
+        (n > 0).then(|| {
+            format!(
+                "{}: {n} finding(s) matched by old unsalted (version 1) fingerprints, which make weak secrets easy to guess; rewrite it with the fingerprints keylint prints now (`--write-baseline` for a baseline)",
+                self.origin
+            )
+        })
     }
 }
 
@@ -100,11 +146,11 @@ pub fn write_baseline(path: &Path, findings: &[Finding]) -> Result<usize> {
         .map(|f| Entry {
             path: f.location.path.clone(),
             rule_id: f.rule.id.clone(),
-            fingerprint: f.fingerprint.0.clone(),
+            fingerprint: f.fingerprint().0.clone(),
         })
         .collect();
     let doc = BaselineFile {
-        version: 1,
+        version: BASELINE_VERSION,
         findings: entries.into_iter().collect(),
     };
     let mut text = serde_json::to_string_pretty(&doc).map_err(|e| Error::Other(e.to_string()))?;

@@ -156,7 +156,7 @@ impl Contents {
 pub fn fingerprint(salt: &str, key: &str) -> String {
     let mut mac = Hmac::<Sha256>::new_from_slice(salt.as_bytes()).expect("HMAC takes any key");
     mac.update(key.as_bytes());
-    crate::finding::hex(&mac.finalize().into_bytes())
+    crate::fingerprint::hex(&mac.finalize().into_bytes())
 }
 
 fn new_salt() -> String {
@@ -164,7 +164,7 @@ fn new_salt() -> String {
     // A failing OS random source leaves the salt all zero: fingerprints then
     // still work, they are only easier to test guesses against.
     let _ = getrandom::fill(&mut bytes);
-    crate::finding::hex(&bytes)
+    crate::fingerprint::hex(&bytes)
 }
 
 /// Where the store lives, and the one way to change it.

@@ -126,7 +126,7 @@ pub fn render(w: &mut dyn Write, findings: &[Finding], opts: RenderOptions) -> i
             "{pad} {} {}: {} (allow it with a `keylint:allow` comment on the line, or list it in .keylintignore)",
             p.wrap(GUTTER, "="),
             p.wrap(BOLD, "fingerprint"),
-            f.fingerprint.0
+            f.fingerprint().0
         )?;
         writeln!(w)?;
     }

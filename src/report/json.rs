@@ -67,7 +67,7 @@ impl<'a> JsonFinding<'a> {
             },
             redacted: !opts.show_secrets,
             line_text: f.context.render(&f.secret, opts.show_secrets).0,
-            fingerprint: &f.fingerprint.0,
+            fingerprint: &f.fingerprint().0,
             help: &f.rule.help,
             url: f.rule.url.as_deref(),
             commit: f.commit.as_ref(),

@@ -18,7 +18,7 @@ use std::io::Write;
 pub const GITHUB_MAX_RESULTS: usize = 25_000;
 
 /// The partial-fingerprint key keylint adds beside GitHub's line hash.
-pub const SECRET_FINGERPRINT_KEY: &str = "keylint/secretHash/v1";
+pub const SECRET_FINGERPRINT_KEY: &str = "keylint/secretHash/v2";
 
 pub fn render(w: &mut dyn Write, findings: &[Finding], _opts: RenderOptions) -> Result<()> {
     if findings.len() > GITHUB_MAX_RESULTS {
@@ -180,13 +180,13 @@ fn result(f: &Finding, rule_index: usize) -> sarif::Result {
     let mut fingerprints = BTreeMap::new();
     fingerprints.insert(
         SECRET_FINGERPRINT_KEY.to_string(),
-        Fingerprint::of_secret(&f.rule.id, &f.secret).0,
+        Fingerprint::of_secret(&f.rule.id, f.secret.expose()).0,
     );
     if let Some(h) = &f.line_hash {
         fingerprints.insert("primaryLocationLineHash".to_string(), h.clone());
     }
     let mut props = BTreeMap::new();
-    props.insert("fingerprint".into(), serde_json::json!(f.fingerprint.0));
+    props.insert("fingerprint".into(), serde_json::json!(f.fingerprint().0));
     props.insert(
         "redactedSecret".into(),
         serde_json::json!(f.secret.redacted()),

@@ -4,7 +4,7 @@
 //! `tracked-credential-file`, whatever the file's content.
 
 use crate::filter::paths::PathPatterns;
-use crate::finding::{Finding, Fingerprint, LineContext, Location, Secret};
+use crate::finding::{Finding, LineContext, Location, Secret};
 use crate::rules::{Confidence, CredentialFileSpec, RuleMeta, Rules, Severity};
 use crate::{Error, Result};
 use std::sync::Arc;
@@ -47,25 +47,21 @@ impl CredentialFiles {
 
     /// The finding for a tracked credential file shown as `display`.
     pub fn finding(&self, display: &str, spec: &CredentialFileSpec) -> Finding {
-        let secret = Secret::new(display);
-        Finding {
-            rule: self.meta.clone(),
-            location: Location {
+        Finding::new(
+            self.meta.clone(),
+            Location {
                 path: display.to_string(),
                 line: 1,
                 column: 1,
                 end_line: 1,
                 end_column: 1,
             },
-            fingerprint: Fingerprint::new(RULE_ID, display, &secret),
-            context: LineContext::note(format!(
+            Secret::new(display),
+            LineContext::note(format!(
                 "{} is tracked by git: {}",
                 display, spec.description
             )),
-            secret,
-            commit: None,
-            line_hash: None,
-        }
+        )
     }
 }
 

@@ -15,7 +15,7 @@ pub mod jwt;
 pub mod lines;
 pub mod validate;
 
-use crate::finding::{Finding, Fingerprint, Location, Secret};
+use crate::finding::{Finding, Location, Secret};
 use crate::rules::{CompiledRule, Confidence, Rules, Validator};
 use std::sync::Arc;
 
@@ -171,21 +171,18 @@ impl Scanner {
                     .filter(|r| (r.start, r.end) != (c.start, c.end))
                     .cloned()
                     .collect();
-                let finding = Finding {
-                    rule: rule.meta.clone(),
-                    location: Location {
+                let finding = Finding::new(
+                    rule.meta.clone(),
+                    Location {
                         path: path.to_string(),
                         line: index.line_of(c.start),
                         column: index.column(c.start),
                         end_line: index.line_of(c.end.saturating_sub(1).max(c.start)),
                         end_column: index.column(c.end),
                     },
-                    fingerprint: Fingerprint::new(&rule.meta.id, path, &secret),
-                    context: index.context(c.start..c.end, &others),
                     secret,
-                    commit: None,
-                    line_hash: None,
-                };
+                    index.context(c.start..c.end, &others),
+                );
                 (i, finding)
             })
             .collect()
