@@ -184,6 +184,33 @@ pub struct RuleMeta {
     pub tags: Vec<String>,
 }
 
+/// How loudly a finding is reported: `error` for high-confidence provider
+/// keys (a distinctive prefix, a checksum), `warning` for context and
+/// generic matches. Human output, SARIF and `--fail-on` all read it here.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Level {
+    Warning,
+    Error,
+}
+
+impl Level {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Level::Warning => "warning",
+            Level::Error => "error",
+        }
+    }
+}
+
+impl RuleMeta {
+    pub fn level(&self) -> Level {
+        match self.confidence {
+            Confidence::High => Level::Error,
+            _ => Level::Warning,
+        }
+    }
+}
+
 /// Provenance of a finding in git history.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize)]
 pub struct CommitInfo {

@@ -116,12 +116,24 @@ fn binary_large_and_invalid_utf8_files_do_not_crash() {
 
 #[cfg(unix)]
 #[test]
-fn symlink_loops_are_not_followed() {
+fn symlinks_are_not_followed_so_loops_cannot_happen() {
     let t = Tree::new();
     std::fs::create_dir_all(t.path().join("a")).unwrap();
     std::os::unix::fs::symlink("..", t.path().join("a/loop")).unwrap();
     t.write("a/ok.txt", "nothing here\n");
-    t.scan().assert().code(0);
+    // A key outside the tree, reachable only through links: a walk that
+    // followed them would report it (and, through `loop`, walk forever).
+    let outside = Tree::new();
+    outside.write(
+        "keys.env",
+        format!("OPENAI_API_KEY={}\n", fake_openai_key(9)),
+    );
+    std::os::unix::fs::symlink(outside.path().join("keys.env"), t.path().join("a/keys.env"))
+        .unwrap();
+    std::os::unix::fs::symlink(outside.path(), t.path().join("a/outside")).unwrap();
+    let scan = t.scan_json(&["--no-git"]);
+    assert_eq!((scan.code, scan.findings.len()), (0, 0), "{}", scan.stderr);
+    assert_eq!(scan.summary["files"], 1, "only a/ok.txt is read");
 }
 
 #[test]

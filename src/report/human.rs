@@ -3,8 +3,7 @@
 
 use super::terminal::escape;
 use super::{human_bytes, RenderOptions, Summary};
-use crate::finding::Finding;
-use crate::rules::Confidence;
+use crate::finding::{Finding, Level};
 use anstyle::{AnsiColor, Style};
 use std::io::{self, Write};
 
@@ -46,10 +45,12 @@ fn escaped_line(text: &str, start: usize, end: usize) -> (String, usize, usize) 
 pub fn render(w: &mut dyn Write, findings: &[Finding], opts: RenderOptions) -> io::Result<()> {
     let p = Paint { on: opts.color };
     for f in findings {
-        let (level, color) = match f.rule.confidence {
-            Confidence::High => ("error", ERROR),
-            _ => ("warning", WARNING),
+        let level = f.rule.level();
+        let color = match level {
+            Level::Error => ERROR,
+            Level::Warning => WARNING,
         };
+        let level = level.as_str();
         writeln!(
             w,
             "{}{} {}",

@@ -124,6 +124,78 @@ impl Hasher {
 mod tests {
     use super::line_hashes;
 
+    /// Every line's hash, as codeql-action's own test reports them.
+    fn all(text: &str) -> Vec<String> {
+        let lines = text
+            .split("\r\n")
+            .flat_map(|p| p.split(['\r', '\n']))
+            .count();
+        line_hashes(text.as_bytes(), &(1..=lines).collect::<Vec<_>>())
+            .into_iter()
+            .map(|h| h.unwrap_or_default())
+            .collect()
+    }
+
+    /// The published test vectors of codeql-action's `src/fingerprints.test.ts`
+    /// (GitHub's alert matching depends on computing exactly these).
+    #[test]
+    fn codeql_action_published_vectors() {
+        assert_eq!(all(""), ["c129715d7a2bc9a3:1"]);
+        assert_eq!(
+            all(" a\nb\n  \t\tc\n d"),
+            [
+                "271789c17abda88f:1",
+                "54703d4cd895b18:1",
+                "180aee12dab6264:1",
+                "a23a3dc5e078b07b:1"
+            ]
+        );
+        let expected_end = [
+            "e9496ae3ebfced30:1",
+            "fb7c023a8b9ccb3f:1",
+            "ce8ba1a563dcdaca:1",
+            "e20e36e16fcb0cc8:1",
+            "b3edc88f2938467e:1",
+            "c8e28b0b4002a3a0:1",
+            "c129715d7a2bc9a3:1",
+        ];
+        for text in [
+            " hello; \t\nworld!!!\n\n\n  \t\tGreetings\n End\n",
+            " hello; \t\nworld!!!\r\r\r  \t\tGreetings\r End\r",
+            " hello; \t\r\nworld!!!\r\n\r\n\r\n  \t\tGreetings\r\n End\r\n",
+            " hello; \t\nworld!!!\r\n\n\r  \t\tGreetings\r End\r\n",
+        ] {
+            assert_eq!(all(text), expected_end, "{text:?}");
+        }
+        assert_eq!(
+            all(" hello; \t\nworld!!!\n\n\n  \t\tGreetings\n End"),
+            [
+                "8b7cf3e952e7aeb2:1",
+                "b1ae1287ec4718d9:1",
+                "bff680108adb0fcc:1",
+                "c6805c5e1288b612:1",
+                "b86d3392aea1be30:1",
+                "e6ceba753e1a442:1"
+            ]
+        );
+        assert_eq!(
+            all(&"Lorem ipsum dolor sit amet.\n".repeat(10)),
+            [
+                "a7f2ff13bc495cf2:1",
+                "a7f2ff13bc495cf2:2",
+                "a7f2ff13bc495cf2:3",
+                "a7f2ff13bc495cf2:4",
+                "a7f2ff13bc495cf2:5",
+                "a7f2ff13bc495cf2:6",
+                "a7f2ff1481e87703:1",
+                "a9cf91f7bbf1862b:1",
+                "55ec222b86bcae53:1",
+                "cc97dc7b1d7d8f7b:1",
+                "c129715d7a2bc9a3:1"
+            ]
+        );
+    }
+
     #[test]
     fn moving_a_line_keeps_its_hash_and_editing_it_changes_it() {
         let a = b"alpha\nsecret = 1\nomega\n";

@@ -7,7 +7,7 @@
 //! `snippet` is written.
 
 use super::RenderOptions;
-use crate::finding::{Finding, Fingerprint};
+use crate::finding::{Finding, Fingerprint, Level};
 use crate::rules::{Confidence, RuleMeta, Severity};
 use crate::{Error, Result};
 use serde_sarif::sarif;
@@ -99,10 +99,10 @@ pub fn precision(c: Confidence) -> &'static str {
     }
 }
 
-fn level(c: Confidence) -> sarif::ResultLevel {
-    match c {
-        Confidence::High => sarif::ResultLevel::Error,
-        _ => sarif::ResultLevel::Warning,
+fn level(l: Level) -> sarif::ResultLevel {
+    match l {
+        Level::Error => sarif::ResultLevel::Error,
+        Level::Warning => sarif::ResultLevel::Warning,
     }
 }
 
@@ -140,11 +140,7 @@ fn descriptor(r: &RuleMeta) -> sarif::ReportingDescriptor {
         .help(text(help))
         .default_configuration(
             sarif::ReportingConfiguration::builder()
-                .level(serde_json::json!(if r.confidence == Confidence::High {
-                    "error"
-                } else {
-                    "warning"
-                }))
+                .level(serde_json::json!(r.level().as_str()))
                 .build(),
         )
         .properties(
@@ -204,7 +200,7 @@ fn result(f: &Finding, rule_index: usize) -> sarif::Result {
     sarif::Result::builder()
         .rule_id(f.rule.id.clone())
         .rule_index(rule_index as i64)
-        .level(level(f.rule.confidence))
+        .level(level(f.rule.level()))
         .message(sarif::Message::builder().text(message).build())
         .locations(vec![location])
         .partial_fingerprints(fingerprints)
