@@ -65,10 +65,9 @@ pub enum Error {
     /// refused, a replacement not confirmed.
     #[error(transparent)]
     Key(#[from] crate::keys::KeyError),
-    /// A request the library cannot carry out as asked (a bad provider
-    /// name, a refused file); the message says what to do instead.
-    #[error("{0}")]
-    Usage(String),
+    /// More SARIF results than GitHub code scanning keeps.
+    #[error("{count} findings exceed the {limit} results GitHub code scanning keeps per run; narrow the scan (paths, --baseline) or use --format json")]
+    TooManyResults { count: usize, limit: usize },
     /// Writing a machine-readable document failed.
     #[error("{what}: {source}")]
     Encode {

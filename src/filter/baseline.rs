@@ -153,7 +153,10 @@ pub fn write_baseline(path: &Path, findings: &[Finding]) -> Result<usize> {
         version: BASELINE_VERSION,
         findings: entries.into_iter().collect(),
     };
-    let mut text = serde_json::to_string_pretty(&doc).map_err(|e| Error::Other(e.to_string()))?;
+    let mut text = serde_json::to_string_pretty(&doc).map_err(|source| Error::Encode {
+        what: "the baseline",
+        source,
+    })?;
     text.push('\n');
     write_atomic(path, text.as_bytes())?;
     Ok(doc.findings.len())

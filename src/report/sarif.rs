@@ -22,11 +22,10 @@ pub const SECRET_FINGERPRINT_KEY: &str = "keylint/secretHash/v2";
 
 pub fn render(w: &mut dyn Write, findings: &[Finding], _opts: RenderOptions) -> Result<()> {
     if findings.len() > GITHUB_MAX_RESULTS {
-        return Err(Error::Usage(format!(
-            "{} findings exceed the {GITHUB_MAX_RESULTS} results GitHub code scanning keeps per run; \
-             narrow the scan (paths, --baseline) or use --format json",
-            findings.len()
-        )));
+        return Err(Error::TooManyResults {
+            count: findings.len(),
+            limit: GITHUB_MAX_RESULTS,
+        });
     }
     // Rules in first-use order, each once; results point at them by index.
     let mut used: Vec<&RuleMeta> = Vec::new();
@@ -61,7 +60,10 @@ pub fn render(w: &mut dyn Write, findings: &[Finding], _opts: RenderOptions) -> 
         .version(serde_json::json!("2.1.0"))
         .runs(vec![run])
         .build();
-    serde_json::to_writer_pretty(&mut *w, &doc).map_err(|e| Error::Other(e.to_string()))?;
+    serde_json::to_writer_pretty(&mut *w, &doc).map_err(|source| Error::Encode {
+        what: "the SARIF report",
+        source,
+    })?;
     writeln!(w).map_err(|e| Error::io("<report>", e))?;
     Ok(())
 }
