@@ -57,15 +57,23 @@ impl Accepted {
             ),
             _ => Error::io(path, e),
         })?;
-        let file: BaselineFile = serde_json::from_str(&text).map_err(|e| {
+        Self::parse_baseline(&path.display().to_string(), &text)
+    }
+
+    /// A baseline from its text; `origin` names it in errors.
+    pub fn parse_baseline(origin: &str, text: &str) -> Result<Self> {
+        let file: BaselineFile = serde_json::from_str(text).map_err(|e| {
             Error::config(
-                format!("{}:{}", path.display(), e.line()),
-                format!("not a keylint baseline ({e}); write one with --write-baseline"),
+                format!("{origin}:{}", e.line()),
+                format!(
+                    "not a keylint baseline ({}); write one with --write-baseline",
+                    crate::filter::config::quiet_message(&e.to_string())
+                ),
             )
         })?;
         if file.version > BASELINE_VERSION {
             return Err(Error::config(
-                path.display().to_string(),
+                origin.to_string(),
                 format!(
                     "baseline version {} is newer than this keylint reads; upgrade keylint",
                     file.version
@@ -75,7 +83,7 @@ impl Accepted {
         Ok(Accepted {
             fingerprints: file.findings.into_iter().map(|e| e.fingerprint).collect(),
             prefixes: Vec::new(),
-            origin: format!("baseline {}", path.display()),
+            origin: format!("baseline {origin}"),
             legacy: file.version < BASELINE_VERSION,
             legacy_matches: AtomicUsize::new(0),
         })
@@ -83,6 +91,11 @@ impl Accepted {
 
     pub fn read_ignore_file(path: &Path) -> Result<Self> {
         let text = std::fs::read_to_string(path).map_err(|e| Error::io(path, e))?;
+        Self::parse_ignore_file(&path.display().to_string(), &text)
+    }
+
+    /// A `.keylintignore` from its text; `origin` names it in errors.
+    pub fn parse_ignore_file(origin: &str, text: &str) -> Result<Self> {
         let mut prefixes = Vec::new();
         for (i, line) in text.lines().enumerate() {
             let entry = line.split('#').next().unwrap_or("").trim();
@@ -92,9 +105,10 @@ impl Accepted {
             let entry = entry.to_ascii_lowercase();
             if entry.len() < 12 || entry.len() > 64 || !entry.bytes().all(|b| b.is_ascii_hexdigit())
             {
+                // Not echoed: a line pasted here by mistake may be a key.
                 return Err(Error::config(
-                    format!("{}:{}", path.display(), i + 1),
-                    format!("`{entry}` is not a fingerprint: copy the 64-hex `fingerprint` keylint prints (12 or more digits)"),
+                    format!("{origin}:{}", i + 1),
+                    "not a fingerprint: copy the 64-hex `fingerprint` keylint prints (12 or more digits)",
                 ));
             }
             prefixes.push(entry);
@@ -102,7 +116,7 @@ impl Accepted {
         Ok(Accepted {
             fingerprints: BTreeSet::new(),
             prefixes,
-            origin: path.display().to_string(),
+            origin: origin.to_string(),
             legacy: false,
             legacy_matches: AtomicUsize::new(0),
         })

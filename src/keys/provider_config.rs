@@ -15,14 +15,22 @@ pub fn read_key(path: &Path, spec: &ConfigFileSpec) -> Result<Option<String>> {
         Err(e) => return Err(Error::io(path, e)),
     };
     paths::check_private(path)?;
-    let shown = paths::tilde(path);
+    parse_key(&text, spec, &paths::tilde(path))
+}
+
+/// The key in a provider config file's text; `shown` names the file in
+/// errors, which never quote its content.
+pub fn parse_key(text: &str, spec: &ConfigFileSpec, shown: &str) -> Result<Option<String>> {
     let key = match spec.format {
         ConfigFormat::Plain => Some(text.trim().to_string()),
         ConfigFormat::Json => {
-            let v: serde_json::Value = serde_json::from_str(&text).map_err(|e| {
+            let v: serde_json::Value = serde_json::from_str(text).map_err(|e| {
                 Error::config(
                     format!("{shown}:{}", e.line()),
-                    format!("not valid JSON: {e}"),
+                    format!(
+                        "not valid JSON: {}",
+                        crate::filter::config::quiet_message(&e.to_string())
+                    ),
                 )
             })?;
             dotted(spec, |k| {
@@ -32,13 +40,16 @@ pub fn read_key(path: &Path, spec: &ConfigFileSpec) -> Result<Option<String>> {
             })
         }
         ConfigFormat::Toml => {
-            let v: toml::Value = toml::from_str(&text).map_err(|e| {
+            let v: toml::Value = toml::from_str(text).map_err(|e| {
                 let line = e.span().map_or(0, |s| {
                     text[..s.start.min(text.len())].matches('\n').count() + 1
                 });
                 Error::config(
                     format!("{shown}:{line}"),
-                    format!("not valid TOML: {}", e.message().trim()),
+                    format!(
+                        "not valid TOML: {}",
+                        crate::filter::config::quiet_message(e.message())
+                    ),
                 )
             })?;
             dotted(spec, |k| {

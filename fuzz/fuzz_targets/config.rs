@@ -1,0 +1,24 @@
+//! `.keylint.toml` and user rule files: parsing, validating, compiling,
+//! applying. Oracle: no panic; an error never quotes the input's values.
+#![no_main]
+
+use keylint::filter::config::Config;
+use keylint::rules::RuleSet;
+use libfuzzer_sys::fuzz_target;
+use std::path::Path;
+
+fuzz_target!(|data: &[u8]| {
+    let Ok(text) = std::str::from_utf8(data) else {
+        return;
+    };
+    if let Ok(config) = Config::parse(Path::new("fuzz/.keylint.toml"), text) {
+        let mut set = RuleSet::builtin().expect("built-in rules load");
+        if config.apply(&mut set).is_ok() {
+            let _ = set.compile();
+        }
+    }
+    let mut set = RuleSet::default();
+    if set.add_toml("fuzz/rules.toml", text).is_ok() {
+        let _ = set.compile();
+    }
+});
