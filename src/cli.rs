@@ -47,10 +47,10 @@ pub enum Command {
 pub enum Format {
     Human,
     Json,
-    /// One JSON object per finding, one per line.
+    // One JSON object per finding, one per line.
     Jsonl,
     Sarif,
-    /// GitLab's secret-detection report (gl-secret-detection-report.json).
+    // GitLab's secret-detection report (gl-secret-detection-report.json).
     Gitlab,
 }
 
@@ -59,9 +59,9 @@ pub enum Format {
 /// variant of the same flag.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum FailOn {
-    /// Only errors (high-confidence keys, credential files holding one).
+    // Only errors (high-confidence keys, credential files holding one).
     Error,
-    /// Warnings too (generic and context matches): every finding.
+    // Warnings too (generic and context matches): every finding.
     Warning,
 }
 
@@ -105,8 +105,8 @@ pub struct ScanArgs {
     /// No summary line on stderr (the report and warnings still print).
     #[arg(long)]
     pub no_summary: bool,
-    /// Exit 1 only for findings at this level or above [default: warning;
-    /// error in `keylint hook run`].
+    /// Exit 1 only for findings at this level or above (default: warning;
+    /// error in `keylint hook run`).
     #[arg(long, value_enum, value_name = "LEVEL")]
     pub fail_on: Option<FailOn>,
     /// Exit 0 even when something is found (report only).

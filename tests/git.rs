@@ -104,7 +104,7 @@ fn staged_honours_git_index_file() {
     let out = keylint()
         .current_dir(t.path())
         .env("GIT_INDEX_FILE", &tmp_index)
-        .args(["scan", "--staged", "-q"])
+        .args(["scan", "--staged", "--no-summary"])
         .assert()
         .code(1);
     out.stdout(predicate::str::contains("app.py:2:"));
