@@ -123,7 +123,7 @@ fn scan_into(plan: &ScanPlan, sink: &Collector<'_>) -> Result<()> {
         Mode::History { repo, selection } => {
             let found = git::discover(repo).ok_or_else(|| Error::NotARepository {
                 path: repo.clone(),
-                needed: "--history and --range need one",
+                needed: "`keylint scan --history` and `keylint scan --range` need one",
             })?;
             let opts = git::history::Options {
                 selection: selection.clone(),
