@@ -136,6 +136,10 @@ fn scan_into(plan: &ScanPlan, sink: &Collector<'_>) -> Result<()> {
     Ok(())
 }
 
+/// An accepted finding's identity: its fingerprint, and its place outside
+/// history (in history, the earliest commit's place wins).
+type SuppressedKey = (Fingerprint, Option<Location>);
+
 /// What the filters made of one blob's candidates the rules report.
 #[derive(Default)]
 struct Judged {
@@ -162,7 +166,7 @@ struct Collector<'p> {
     considered: Mutex<Vec<Considered>>,
     /// Accepted findings (SARIF only); in history each fingerprint once,
     /// at the earliest commit.
-    suppressed: Mutex<HashMap<(Fingerprint, Option<Location>), (usize, Suppressed)>>,
+    suppressed: Mutex<HashMap<SuppressedKey, (usize, Suppressed)>>,
     warnings: Mutex<Vec<String>>,
     errors: Mutex<Vec<Error>>,
     /// Credential files the walk met (shown path, path on disk), to warn
