@@ -66,7 +66,7 @@ pub fn redact(value: &str) -> String {
 
 /// Where a secret sits. Lines and columns are 1-based; columns count Unicode
 /// code points; `end_column` is exclusive.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
 pub struct Location {
     pub path: String,
     pub line: usize,

@@ -5,7 +5,7 @@ mod hook;
 mod key;
 mod rules;
 mod run;
-mod scan;
+pub mod scan;
 
 use crate::cli::{Cli, Command};
 use std::process::ExitCode;
@@ -18,6 +18,18 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Hook(args) => hook::run(&args),
         Command::Key(args) => key::run(&args),
         Command::Run(args) => run::run(&args),
+        Command::Completions { shell } => {
+            let mut cmd = <Cli as clap::CommandFactory>::command();
+            clap_complete::generate(shell, &mut cmd, "keylint", &mut std::io::stdout());
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Man => {
+            let cmd = <Cli as clap::CommandFactory>::command();
+            let mut out = std::io::stdout().lock();
+            clap_mangen::Man::new(cmd).render(&mut out)?;
+            std::io::Write::flush(&mut out)?;
+            Ok(ExitCode::SUCCESS)
+        }
     }
 }
 
