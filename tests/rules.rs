@@ -136,7 +136,11 @@ fn github_and_npm_checksums_follow_the_published_algorithm() {
                 .map(|f| f["rule_id"].as_str().unwrap_or("").to_string())
                 .collect()
         };
-        let expected = if prefix == "npm_" { "npm-token" } else { "github-token" };
+        let expected = if prefix == "npm_" {
+            "npm-token"
+        } else {
+            "github-token"
+        };
         assert!(
             rules_on("good.env").iter().any(|r| r == expected),
             "{prefix} token with a valid checksum must be reported as {expected}: {:?}",
@@ -148,4 +152,43 @@ fn github_and_npm_checksums_follow_the_published_algorithm() {
             scan.findings
         );
     }
+}
+
+/// A key Google publishes in its own SDK tests is public: no rule reports it
+/// (the generic ones included), `--explain` names the published reason, and
+/// a key of the same shape that is not published is still reported.
+#[test]
+fn a_published_public_google_key_is_not_reported_by_any_rule() {
+    let set = RuleSet::builtin().unwrap();
+    let published = set
+        .rules()
+        .find(|r| r.id == "google-api-key")
+        .and_then(|r| r.published.first())
+        .expect("google-api-key lists published keys")
+        .value
+        .clone();
+    let unpublished = format!("AIza{}", common::random_alnum(91, 35));
+    let t = common::Tree::new();
+    t.write(
+        "public.js",
+        format!("const firebaseConfig = {{\n  apiKey: \"{published}\",\n}};\n"),
+    );
+    t.write("private.env", format!("GOOGLE_API_KEY={unpublished}\n"));
+    let scan = t.scan_json(&["--no-git", "."]);
+    assert_eq!(
+        scan.places(),
+        vec!["private.env:1".to_string()],
+        "{:?}",
+        scan.findings
+    );
+
+    let out = common::keylint()
+        .current_dir(t.path())
+        .args(["scan", "--no-git", "--explain", "public.js"])
+        .output()
+        .unwrap();
+    let text =
+        String::from_utf8_lossy(&out.stdout).into_owned() + &String::from_utf8_lossy(&out.stderr);
+    assert!(text.contains("published as public"), "{text}");
+    assert_eq!(out.status.code(), Some(0), "{text}");
 }
