@@ -38,9 +38,13 @@ pub enum Command {
         #[arg(value_enum)]
         shell: clap_complete::Shell,
     },
-    /// Print keylint's man page (roff) on standard output.
+    /// Print keylint's man page (roff) on standard output; with a
+    /// subcommand, that subcommand's page (`keylint-scan(1)`).
     #[command(hide = true)]
-    Man,
+    Man {
+        /// The subcommand (`scan`, `hook`, ...).
+        command: Option<String>,
+    },
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

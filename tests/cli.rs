@@ -165,6 +165,13 @@ fn completions_and_the_man_page_come_from_the_command_line_definitions() {
     let page = String::from_utf8(out.stdout).unwrap();
     assert!(page.contains(".TH keylint 1"), "{page}");
     assert!(page.contains("completions"), "lists the subcommands");
+    // One page per subcommand, for the release archives.
+    let out = keylint().args(["man", "scan"]).output().unwrap();
+    assert!(out.status.success());
+    let page = String::from_utf8(out.stdout).unwrap();
+    assert!(page.contains(".TH keylint-scan 1"), "{page}");
+    assert!(page.contains("fail\\-on"), "scan's flags are on its page");
+    keylint().args(["man", "nope"]).assert().code(2);
 }
 
 #[test]

@@ -183,3 +183,28 @@ fn a_blocked_push_says_how_to_rewrite_and_rotate() {
     let (code, _, stderr) = hook(&t, &[], false, Some((&added, &head)));
     assert_eq!(code, 0, "{stderr}");
 }
+
+#[test]
+fn committing_an_env_blocks_only_when_it_holds_a_credential() {
+    let t = Tree::repo();
+    t.write(".env", "DEBUG=1\n");
+    t.git(&["add", ".env"]);
+    let (code, stdout, stderr) = hook(&t, &[".env"], true, None);
+    assert_eq!(code, 0, "{stdout}{stderr}");
+    assert!(
+        stdout.contains("warning[tracked-credential-file]"),
+        "{stdout}"
+    );
+    t.write(
+        ".env",
+        format!("DEBUG=1\nAPI_SECRET={}\n", random_alnum(405, 24)),
+    );
+    t.git(&["add", ".env"]);
+    let (code, stdout, stderr) = hook(&t, &[".env"], true, None);
+    assert_eq!(code, 1, "{stdout}{stderr}");
+    assert!(
+        stdout.contains("error[tracked-credential-file]"),
+        "{stdout}"
+    );
+    assert!(stderr.contains("commit blocked"), "{stderr}");
+}

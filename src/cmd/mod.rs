@@ -23,10 +23,23 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             clap_complete::generate(shell, &mut cmd, "keylint", &mut std::io::stdout());
             Ok(ExitCode::SUCCESS)
         }
-        Command::Man => {
-            let cmd = <Cli as clap::CommandFactory>::command();
+        Command::Man { command } => {
+            let mut cmd = <Cli as clap::CommandFactory>::command();
+            cmd.build();
+            let page = match command {
+                None => cmd,
+                Some(name) => {
+                    let Some(sub) = cmd.find_subcommand(&name).filter(|c| !c.is_hide_set()) else {
+                        anyhow::bail!("`{name}`: no such subcommand; `keylint --help` lists them");
+                    };
+                    // clap names are `&'static str`; this runs once per process.
+                    let full: &'static str =
+                        Box::leak(format!("keylint-{}", sub.get_name()).into_boxed_str());
+                    sub.clone().name(full)
+                }
+            };
             let mut out = std::io::stdout().lock();
-            clap_mangen::Man::new(cmd).render(&mut out)?;
+            clap_mangen::Man::new(page).render(&mut out)?;
             std::io::Write::flush(&mut out)?;
             Ok(ExitCode::SUCCESS)
         }
