@@ -126,11 +126,23 @@ impl<'a> LineIndex<'a> {
                 .find(|(cut, _)| *cut == b.clamp(from, to))
                 .map_or(text.len(), |(_, t)| *t)
         };
-        let shown_others = others
+        let mut shown_others: Vec<Range<usize>> = others
             .iter()
             .filter(|r| r.start < to && r.end > from)
             .map(|r| map(r.start)..map(r.end))
             .collect();
+        // A reported value can reappear in the shown text away from where it
+        // was reported (a duplicate not reported twice, a value whose own
+        // match lies outside the cut): every occurrence is redacted.
+        for r in others {
+            let value = String::from_utf8_lossy(&bytes[r.clone()]);
+            if !value.is_empty() {
+                shown_others.extend(
+                    text.match_indices(value.as_ref())
+                        .map(|(at, v)| at..at + v.len()),
+                );
+            }
+        }
         let own = map(start)..map(secret_end);
         if to < le {
             text.push('…');
@@ -163,6 +175,26 @@ pub fn line_end_within(bytes: &[u8], at: usize, reach: usize) -> usize {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Found by the `scan` fuzz target: on a long line cut around one
+    /// finding, another reported value shown again (unreported duplicate)
+    /// or reported outside the cut must still be redacted.
+    #[test]
+    fn every_reported_value_in_the_shown_text_is_redacted() {
+        let a = "Zq8vNw3kLxP2mR7tQ9Ab";
+        let b = "f2fc4162-5be4-4196-acb5-c5f2d54d46cf";
+        let text = format!(
+            "{}k = \"{a}\" s = \"{b}\" again = \"{a}\" {}",
+            "x".repeat(300),
+            "y".repeat(300)
+        );
+        let at_a = text.find(a).unwrap();
+        let at_b = text.find(b).unwrap();
+        let idx = LineIndex::new(text.as_bytes());
+        let line = idx.context(at_b..at_b + b.len(), &[at_a..at_a + a.len()]);
+        let (shown, _, _) = line.render(&crate::finding::Secret::new(b), false);
+        assert!(!shown.contains(a) && !shown.contains(b), "{shown}");
+    }
 
     #[test]
     fn lines_and_columns() {

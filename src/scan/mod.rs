@@ -165,10 +165,21 @@ impl Scanner {
             return Vec::new();
         }
         let index = lines::LineIndex::new(bytes);
-        let reported: Vec<std::ops::Range<usize>> = judged
+        let mut reported: Vec<std::ops::Range<usize>> = judged
             .iter()
             .filter(|j| j.verdict == Verdict::Report)
             .map(|j| j.candidate.start..j.candidate.end)
+            .collect();
+        // Judged candidates come in rule order, not blob order: sort, and keep
+        // the running maximum of their ends so the secrets near a finding are
+        // found by two binary searches even among long (PEM) spans.
+        reported.sort_by_key(|r| (r.start, r.end));
+        let reach_ends: Vec<usize> = reported
+            .iter()
+            .scan(0, |max, r| {
+                *max = r.end.max(*max);
+                Some(*max)
+            })
             .collect();
         judged
             .iter()
@@ -181,10 +192,11 @@ impl Scanner {
                     Secret::new(String::from_utf8_lossy(&bytes[c.start..c.end]).into_owned());
                 // Other reported secrets near this one (the line is at most
                 // a few hundred bytes of context either side).
-                let lo = reported.partition_point(|r| r.end + MAX_REACH < c.start);
-                let others: Vec<_> = reported[lo..]
+                let lo = reach_ends.partition_point(|&end| end + MAX_REACH < c.start);
+                let hi = reported.partition_point(|r| r.start <= c.end + MAX_REACH);
+                let others: Vec<_> = reported[lo..hi.max(lo)]
                     .iter()
-                    .take_while(|r| r.start <= c.end + MAX_REACH)
+                    .filter(|r| r.end + MAX_REACH >= c.start)
                     .filter(|r| (r.start, r.end) != (c.start, c.end))
                     .cloned()
                     .collect();
