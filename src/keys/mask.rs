@@ -52,6 +52,9 @@ pub struct Masker {
     /// could-a-key-start-here check off most positions.
     starts_with: Vec<Vec<usize>>,
     longest: usize,
+    /// What stands for the hidden part of a region: `…`, or a character no
+    /// key contains when one holds `…`.
+    sep: Vec<u8>,
     pending: Vec<u8>,
     carry: Option<Carry>,
 }
@@ -77,11 +80,28 @@ impl Masker {
         let (heads, tails) = keys
             .iter()
             .map(|k| {
-                let masked = mask(&String::from_utf8_lossy(k));
+                let text = String::from_utf8_lossy(k);
+                if text.contains('…') {
+                    // Its head or tail could not be told from the separator.
+                    return (Vec::new(), Vec::new());
+                }
+                let masked = mask(&text);
                 let (head, tail) = masked.split_once('…').unwrap_or((&masked, ""));
                 (head.as_bytes().to_vec(), tail.as_bytes().to_vec())
             })
             .unzip();
+        // The separator written for a region must not occur in any key: a key
+        // could otherwise be pieced together across it from the text around.
+        let sep = std::iter::once('…')
+            .chain('\u{2E00}'..='\u{2E7F}')
+            .find(|c| {
+                let mut b = [0; 4];
+                let c = c.encode_utf8(&mut b).as_bytes();
+                !keys.iter().any(|k| k.windows(c.len()).any(|w| w == c))
+            })
+            .unwrap_or('…')
+            .to_string()
+            .into_bytes();
         let matcher = (!keys.is_empty()).then(|| {
             AhoCorasick::builder()
                 .match_kind(MatchKind::Standard)
@@ -100,6 +120,7 @@ impl Masker {
             matcher,
             starts_with,
             longest,
+            sep,
             pending: Vec::new(),
             carry: None,
         }
@@ -180,7 +201,7 @@ impl Masker {
             out.extend_from_slice(&p[at..start]);
             if let Some(first) = first {
                 out.extend_from_slice(&self.heads[first]);
-                out.extend_from_slice("…".as_bytes());
+                out.extend_from_slice(&self.sep);
             }
             if end > open {
                 // A key still arriving could overlap this region: its head
@@ -220,6 +241,16 @@ impl Masker {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Found by the `masker` fuzz target: a key holding `…` and NULs was
+    /// rebuilt from its masked head, the separator and NULs around it.
+    #[test]
+    fn a_key_holding_the_separator_cannot_be_pieced_together() {
+        let key = format!("7-KH…{}", "\0".repeat(25));
+        let text = format!("7-KH{key}{}", "\0".repeat(30));
+        let out = Masker::new([key.as_str()]).mask_all(text.as_bytes());
+        assert!(!out.windows(key.len()).any(|w| w == key.as_bytes()));
+    }
 
     #[test]
     fn mask_is_the_scanners_redaction() {
