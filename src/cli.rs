@@ -117,6 +117,31 @@ pub struct ScanArgs {
     /// Load rule files from DIR instead of the built-in ones (for writing rules).
     #[arg(long, value_name = "DIR")]
     pub rules_dir: Option<PathBuf>,
+    /// Ask each finding's provider whether its key is live (sends each key
+    /// to its own provider only; see docs/verify.md).
+    #[arg(long)]
+    pub verify: bool,
+    /// Report only keys the provider accepted (implies --verify).
+    #[arg(long)]
+    pub only_live: bool,
+    /// Exit 1 only for these findings: `live` = a key the provider accepted
+    /// (implies --verify).
+    #[arg(long, value_enum, value_name = "WHAT")]
+    pub fail_on: Option<FailOn>,
+}
+
+/// Which findings make `keylint scan` exit 1.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum FailOn {
+    /// A key the provider accepted (live, live-no-credits, live-restricted).
+    Live,
+}
+
+impl ScanArgs {
+    /// Whether the scan checks keys with their providers.
+    pub fn verifies(&self) -> bool {
+        self.verify || self.only_live || self.fail_on == Some(FailOn::Live)
+    }
 }
 
 #[derive(Debug, Args)]
@@ -240,6 +265,19 @@ pub enum KeyAction {
     List {
         #[command(flatten)]
         name: KeyName,
+        /// Also ask each provider whether the key is live.
+        #[arg(long)]
+        check: bool,
+    },
+    /// Ask each provider whether its resolved key is live (default: every
+    /// provider whose key resolves).
+    Check {
+        providers: Vec<String>,
+        #[command(flatten)]
+        name: KeyName,
+        /// Check this key (for one PROVIDER) instead of resolving one.
+        #[arg(long, value_name = "KEY")]
+        api_key: Option<String>,
     },
     /// Remove a provider's key from keylint's store.
     Rm {

@@ -99,6 +99,39 @@ fn run_hook(extra: &[String]) -> anyhow::Result<ExitCode> {
         }
         _ => argv.push("--staged".into()),
     }
-    argv.extend(extra.iter().cloned());
+    argv.extend(verify_policy(extra)?);
     super::run(Cli::try_parse_from(argv)?)
+}
+
+/// A hook never sends keys to providers unless the repository's config
+/// says `[verify] in_hook = true` (then it always does): a commit must not
+/// make network calls the user did not ask for in the config.
+fn verify_policy(extra: &[String]) -> anyhow::Result<Vec<String>> {
+    let cwd = std::env::current_dir()?;
+    let in_hook = keylint::plan::load_config(None, &cwd, false)?.is_some_and(|c| c.verify.in_hook);
+    let mut args = Vec::with_capacity(extra.len() + 1);
+    let mut dropped = false;
+    let mut it = extra.iter();
+    while let Some(a) = it.next() {
+        let verify_flag = matches!(a.as_str(), "--verify" | "--only-live" | "--fail-on=live")
+            || (a == "--fail-on" && {
+                let next = it.clone().next().map(String::as_str);
+                next == Some("live")
+            });
+        if verify_flag && !in_hook {
+            if a == "--fail-on" {
+                it.next();
+            }
+            dropped = true;
+            continue;
+        }
+        args.push(a.clone());
+    }
+    if dropped {
+        eprintln!("keylint: warning: the hook does not verify keys (set `[verify] in_hook = true` in .keylint.toml to let it)");
+    }
+    if in_hook && !args.iter().any(|a| a == "--verify") {
+        args.push("--verify".into());
+    }
+    Ok(args)
 }

@@ -2,7 +2,7 @@
 //! report, map the outcome to an exit code.
 
 use super::{print_diagnostics, FOUND};
-use crate::cli::{ColorChoice, Format, ScanArgs};
+use crate::cli::{ColorChoice, FailOn, Format, ScanArgs};
 use anyhow::Context;
 use keylint::filter::{baseline, config, Filters};
 use keylint::pipeline::{self, ScanResult};
@@ -15,7 +15,10 @@ use std::process::ExitCode;
 
 pub fn run(args: &ScanArgs) -> anyhow::Result<ExitCode> {
     let plan = plan_from(args)?;
-    let result = pipeline::run(&plan)?;
+    let mut result = pipeline::run(&plan)?;
+    pipeline::verify(&plan, &mut result, |what| {
+        eprintln!("keylint: --verify: {what}");
+    });
     print_diagnostics(&result.warnings, &result.errors, args.quiet);
     if let Some(path) = &args.write_baseline {
         let n = baseline::write_baseline(path, &result.findings)
@@ -45,12 +48,14 @@ pub fn run(args: &ScanArgs) -> anyhow::Result<ExitCode> {
             if n == 1 { "it" } else { "them" },
         );
     }
-    Ok(exit_code(&result, args.exit_zero))
+    let exit_zero = args.exit_zero
+        || (args.fail_on == Some(FailOn::Live) && !result.findings.iter().any(|f| f.is_live()));
+    Ok(exit_code(&result, exit_zero))
 }
 
-/// 1 when something was found (unless `--exit-zero`), else 2 when some
-/// input could not be read (a scan that skipped a file is no all-clear),
-/// else 0.
+/// 1 when something was found (unless `--exit-zero`, or `--fail-on live`
+/// and no key is live), else 2 when some input could not be read (a scan
+/// that skipped a file is no all-clear), else 0.
 fn exit_code(result: &ScanResult, exit_zero: bool) -> ExitCode {
     if !result.findings.is_empty() && !exit_zero {
         ExitCode::from(FOUND)
@@ -118,6 +123,10 @@ fn plan_from(args: &ScanArgs) -> anyhow::Result<ScanPlan> {
                 && std::env::var("TERM").map_or(true, |t| t != "dumb")
         }
     };
+    let verify = args.verifies().then(|| match &config {
+        Some(c) => c.verify.settings(&c.providers),
+        None => keylint::verify::Settings::default(),
+    });
     Ok(ScanPlan {
         mode,
         scanner,
@@ -126,6 +135,8 @@ fn plan_from(args: &ScanArgs) -> anyhow::Result<ScanPlan> {
         threads: plan::threads(usize::from(args.threads)),
         git_aware: !args.no_git,
         explain: args.explain,
+        verify,
+        only_live: args.only_live,
         output: Output {
             format,
             path: args.output.clone(),
