@@ -124,8 +124,7 @@ pub struct ScanArgs {
     /// Report only keys the provider accepted (implies --verify).
     #[arg(long)]
     pub only_live: bool,
-    /// Exit 1 only for these findings: `live` = a key the provider accepted
-    /// (implies --verify).
+    /// Exit 1 only for keys the provider accepted (`live`; implies --verify).
     #[arg(long, value_enum, value_name = "WHAT")]
     pub fail_on: Option<FailOn>,
 }
@@ -133,7 +132,7 @@ pub struct ScanArgs {
 /// Which findings make `keylint scan` exit 1.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum FailOn {
-    /// A key the provider accepted (live, live-no-credits, live-restricted).
+    // A key the provider accepted: live, live-no-credits, live-restricted.
     Live,
 }
 
