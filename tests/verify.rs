@@ -902,3 +902,72 @@ fn key_check_asks_about_the_key_from_each_resolver_source() {
     );
     assert_eq!(sent.len(), 5);
 }
+
+#[test]
+fn requests_to_one_provider_stay_within_the_per_provider_bound() {
+    let in_flight = Arc::new(Mutex::new((0usize, 0usize)));
+    let counter = in_flight.clone();
+    let p = Provider::start(move |_, _| {
+        {
+            let mut c = counter.lock().unwrap();
+            c.0 += 1;
+            c.1 = c.1.max(c.0);
+        }
+        std::thread::sleep(Duration::from_millis(300));
+        counter.lock().unwrap().0 -= 1;
+        reply(200, "{}")
+    });
+    let t = Tree::new();
+    let keys: String = (0..6)
+        .map(|i| format!("OPENAI_API_KEY_{i}={}\n", fake_openai_key(40 + i)))
+        .collect();
+    t.write("keys.env", keys);
+    t.write(".keylint.toml", config(&p.url(), "per_provider = 2\n"));
+    let scan = t.scan_json(&["--no-git", "--verify"]);
+    assert_eq!(scan.findings.len(), 6);
+    assert!(scan
+        .findings
+        .iter()
+        .all(|f| f["validation"]["status"] == "live"));
+    let max = in_flight.lock().unwrap().1;
+    assert_eq!(
+        max, 2,
+        "at most 2 requests at once to one provider, and the bound is used"
+    );
+}
+
+#[test]
+fn the_time_budget_ends_the_checks_of_a_dead_provider() {
+    let p = Provider::start(|_, _| Reply {
+        delay: Duration::from_secs(20),
+        ..reply(200, "{}")
+    });
+    let t = Tree::new();
+    let keys: String = (0..3)
+        .map(|i| format!("OPENAI_API_KEY_{i}={}\n", fake_openai_key(60 + i)))
+        .collect();
+    t.write("keys.env", keys);
+    t.write(
+        ".keylint.toml",
+        config(&p.url(), "budget_secs = 1\nper_provider = 1\n")
+            .replace("timeout_ms = 3000", "timeout_ms = 10000"),
+    );
+    let started = std::time::Instant::now();
+    let scan = t.scan_json(&["--no-git", "--verify"]);
+    assert!(
+        started.elapsed() < Duration::from_secs(8),
+        "the budget did not bound the run"
+    );
+    assert_eq!(scan.findings.len(), 3);
+    assert!(
+        scan.findings
+            .iter()
+            .all(|f| f["validation"]["status"] == "unknown"),
+        "{:?}",
+        scan.findings
+    );
+    assert!(scan.findings.iter().any(|f| f["validation"]["detail"]
+        .as_str()
+        .unwrap()
+        .contains("budget")));
+}
