@@ -98,6 +98,7 @@ pub fn verify(plan: &ScanPlan, result: &mut ScanResult, announce: impl FnOnce(&s
         result.findings.retain(Finding::is_live);
         result.summary.findings = result.findings.len();
     }
+    result.summary.live = Some(result.findings.iter().filter(|f| f.is_live()).count());
 }
 
 /// The sink every source pushes into.
@@ -343,6 +344,7 @@ impl<'p> Collector<'p> {
                 skipped_large: Stats::get(&s.skipped_large),
                 skipped_lfs: Stats::get(&s.skipped_lfs),
                 errors: errors.len() as u64,
+                live: None,
                 elapsed: started.elapsed(),
             },
             findings,

@@ -448,6 +448,10 @@ fn only_live_and_fail_on_live() {
     assert_eq!(live.findings[0]["validation"]["status"], "live");
     assert_eq!(live.code, 1);
     assert_eq!(live.summary["findings"], 1);
+    assert_eq!(live.summary["live"], 1);
+    assert_eq!(all.summary["live"], 1);
+    let out = t.scan().arg("--verify").output().unwrap();
+    assert!(String::from_utf8_lossy(&out.stderr).contains("keylint: 2 findings (1 live) in "));
     // --fail-on live: 1 with a live key, 0 with only dead ones.
     assert_eq!(t.scan_json(&["--no-git", "--fail-on", "live"]).code, 1);
     std::fs::remove_file(t.path().join("a.env")).unwrap();
@@ -478,6 +482,13 @@ fn human_output_marks_a_live_key_and_sarif_carries_the_status() {
     assert!(!text.contains(&key));
     let out = t.scan().args(["--verify", "-f", "sarif"]).output().unwrap();
     let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let schema: serde_json::Value =
+        serde_json::from_str(include_str!("data/sarif-2.1.0.json")).unwrap();
+    let validator = jsonschema::validator_for(&schema).unwrap();
+    assert!(
+        validator.is_valid(&doc),
+        "SARIF with validation fails the schema"
+    );
     let result = &doc["runs"][0]["results"][0];
     assert_eq!(result["level"], "error");
     assert_eq!(result["properties"]["validation"]["status"], "live");

@@ -172,9 +172,10 @@ pub fn render(w: &mut dyn Write, findings: &[Finding], opts: RenderOptions) -> i
 /// One line: what was scanned, what was found, how long it took.
 pub fn summary_line(s: &Summary) -> String {
     let mut line = format!(
-        "keylint: {} finding{} in {} file{} ({}) in {:.2}s",
+        "keylint: {} finding{}{} in {} file{} ({}) in {:.2}s",
         s.findings,
         if s.findings == 1 { "" } else { "s" },
+        s.live.map_or(String::new(), |n| format!(" ({n} live)")),
         s.files,
         if s.files == 1 { "" } else { "s" },
         human_bytes(s.bytes),
