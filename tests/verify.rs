@@ -774,6 +774,28 @@ fn every_validator_sends_the_documented_request() {
 }
 
 #[test]
+fn rules_list_says_how_each_rule_is_verified() {
+    let out = keylint()
+        .args(["rules", "--format", "json"])
+        .output()
+        .unwrap();
+    let rules: Vec<serde_json::Value> = serde_json::from_slice(&out.stdout).unwrap();
+    let verify_of = |id: &str| rules.iter().find(|r| r["id"] == id).unwrap()["verify"].clone();
+    assert_eq!(
+        verify_of("openai-api-key"),
+        "GET https://api.openai.com/v1/models"
+    );
+    assert!(verify_of("slack-webhook-url")
+        .as_str()
+        .unwrap()
+        .starts_with("not checked: "));
+    assert!(
+        verify_of("generic-password").is_null(),
+        "generic matches are never sent"
+    );
+}
+
+#[test]
 fn providers_without_a_read_only_endpoint_say_so_and_send_nothing() {
     let p = Provider::start(|_, _| reply(200, "{}"));
     let t = Tree::new();
