@@ -32,13 +32,44 @@ pub enum Command {
     Run(RunArgs),
     /// Install or remove keylint as a plain git pre-commit hook.
     Hook(HookArgs),
+    /// Print a shell completion script (bash, zsh, fish, powershell, elvish).
+    Completions {
+        /// The shell to complete for.
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
+    /// Print keylint's man page (roff) on standard output; with a
+    /// subcommand, that subcommand's page (`keylint-scan(1)`).
+    #[command(hide = true)]
+    Man {
+        /// The subcommand (`scan`, `hook`, ...).
+        command: Option<String>,
+    },
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum Format {
     Human,
     Json,
+    // One JSON object per finding, one per line.
+    Jsonl,
     Sarif,
+    // GitLab's secret-detection report (gl-secret-detection-report.json).
+    Gitlab,
+}
+
+/// The least severe finding that makes the exit code 1. A value_enum, so
+/// a later level (`live`: only keys the provider accepts) is one more
+/// variant of the same flag.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum FailOn {
+    // Only errors (high-confidence keys, credential files holding one).
+    Error,
+    // Warnings too (generic and context matches): every finding.
+    Warning,
+    // Only keys the provider accepted (live, live-no-credits,
+    // live-restricted); implies --verify.
+    Live,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -75,9 +106,16 @@ pub struct ScanArgs {
     #[arg(long, short = 'j', value_name = "N", default_value_t = 0,
           value_parser = clap::value_parser!(u16).range(0..=keylint::plan::MAX_THREADS as i64))]
     pub threads: u16,
-    /// No summary line on stderr.
+    /// No output at all: only the exit code (a report -o names is still written).
     #[arg(long, short = 'q')]
     pub quiet: bool,
+    /// No summary line on stderr (the report and warnings still print).
+    #[arg(long)]
+    pub no_summary: bool,
+    /// Exit 1 only for findings at this level or above (default: warning;
+    /// error in `keylint hook run`), or only for live keys (implies --verify).
+    #[arg(long, value_enum, value_name = "LEVEL")]
+    pub fail_on: Option<FailOn>,
     /// Exit 0 even when something is found (report only).
     #[arg(long)]
     pub exit_zero: bool,
@@ -124,16 +162,6 @@ pub struct ScanArgs {
     /// Report only keys the provider accepted (implies --verify).
     #[arg(long)]
     pub only_live: bool,
-    /// Exit 1 only for keys the provider accepted (`live`; implies --verify).
-    #[arg(long, value_enum, value_name = "WHAT")]
-    pub fail_on: Option<FailOn>,
-}
-
-/// Which findings make `keylint scan` exit 1.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum FailOn {
-    // A key the provider accepted: live, live-no-credits, live-restricted.
-    Live,
 }
 
 impl ScanArgs {
@@ -188,9 +216,18 @@ pub enum RulesAction {
 pub struct ExplainArgs {
     /// FILE or FILE:LINE.
     pub target: String,
+    /// One line per candidate, or a JSON array.
+    #[arg(long, value_enum, default_value_t = ExplainFormat::Text)]
+    pub format: ExplainFormat,
     /// Config file.
     #[arg(long, value_name = "FILE")]
     pub config: Option<PathBuf>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ExplainFormat {
+    Text,
+    Json,
 }
 
 #[derive(Debug, Args)]
@@ -342,9 +379,11 @@ pub enum HookAction {
     /// Remove the pre-commit hook, if keylint wrote it.
     Uninstall,
     /// What a hook runs: the pushed range at pre-push (PRE_COMMIT_FROM_REF /
-    /// PRE_COMMIT_TO_REF), else the staged change.
+    /// PRE_COMMIT_TO_REF); files named (`pre-commit run --all-files`,
+    /// `--files X`) whole; else the staged change (in a commit: of the
+    /// named files). Fails on errors only unless --fail-on says otherwise.
     Run {
-        /// Extra arguments for `keylint scan`.
+        /// `keylint scan` flags, then the files pre-commit passes.
         #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
         args: Vec<String>,
     },

@@ -56,7 +56,9 @@ pub enum Error {
     #[error("{count} object(s) missing from the object store, not scanned (a partial or broken clone?); scan a full clone")]
     MissingObjects { count: u64 },
     /// A git mode used outside a repository.
-    #[error("{path}: not a git repository; {needed} (scan the files without it)")]
+    #[error(
+        "{path}: not a git repository; {needed} (`keylint scan PATH` scans files without git)"
+    )]
     NotARepository { path: PathBuf, needed: &'static str },
     /// A bad `--range`.
     #[error("--range `{range}`: {problem}")]

@@ -66,7 +66,7 @@ pub fn redact(value: &str) -> String {
 
 /// Where a secret sits. Lines and columns are 1-based; columns count Unicode
 /// code points; `end_column` is exclusive.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
 pub struct Location {
     pub path: String,
     pub line: usize,
@@ -96,6 +96,20 @@ impl LineContext {
     pub fn new(text: String, secret: Range<usize>, mut others: Vec<Range<usize>>) -> Self {
         let clip = |r: &Range<usize>| r.start.min(text.len())..r.end.min(text.len());
         let secret = clip(&secret);
+        // A reported value can occur again on its line outside its match (in
+        // a URL, a second header): every occurrence is redacted.
+        let values: Vec<String> = std::iter::once(&secret)
+            .chain(others.iter())
+            .map(clip)
+            .filter(|r| r.start < r.end)
+            .filter_map(|r| text.get(r).map(str::to_owned))
+            .collect();
+        for value in &values {
+            others.extend(
+                text.match_indices(value.as_str())
+                    .map(|(at, v)| at..at + v.len()),
+            );
+        }
         others = others
             .iter()
             .map(clip)
@@ -297,6 +311,18 @@ impl Finding {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_secret_repeated_on_its_line_is_redacted_everywhere() {
+        let text =
+            "Bearer nvapi-Zq8vNw3kLxP2mR7tQ9 https://x.envapi-Zq8vNw3kLxP2mR7tQ9.org".to_string();
+        let at = text.find("nvapi").unwrap();
+        let secret = Secret::new("nvapi-Zq8vNw3kLxP2mR7tQ9");
+        let line = LineContext::new(text, at..at + secret.expose().len(), Vec::new());
+        let (shown, _, _) = line.render(&secret, false);
+        assert!(!shown.contains(secret.expose()), "{shown}");
+        assert_eq!(shown.matches(&secret.redacted()).count(), 2, "{shown}");
+    }
 
     #[test]
     fn redaction_never_shows_most_of_a_secret() {

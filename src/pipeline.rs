@@ -4,8 +4,8 @@
 //! remembered, not fatal: the outcome carries the errors and the binary
 //! exits 2 when there are any and no finding.
 
-use crate::filter::inline;
-use crate::finding::{CommitInfo, Finding, Fingerprint};
+use crate::filter::{inline, Suppression};
+use crate::finding::{CommitInfo, Finding, Fingerprint, Location};
 use crate::plan::{Mode, ScanPlan};
 use crate::report::{line_hash, Summary};
 use crate::scan::credential_files::CredentialFiles;
@@ -15,8 +15,9 @@ use crate::source::{fs, is_binary, Blob, Origin, Sink, Skip, Stats};
 use crate::{Error, Result};
 use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Mutex;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 /// What became of one candidate, for `--explain`.
 #[derive(Debug, Clone, PartialEq)]
@@ -35,9 +36,27 @@ pub struct Considered {
     pub outcome: Outcome,
 }
 
+/// A finding the rules report and the user accepted, with where and why.
+#[derive(Debug, Clone)]
+pub struct Suppressed {
+    pub finding: Finding,
+    pub suppression: Suppression,
+}
+
+/// How far a running scan has got, for a progress line.
+#[derive(Debug, Clone, Copy)]
+pub struct Progress {
+    pub files: u64,
+    pub bytes: u64,
+    pub elapsed: Duration,
+}
+
 /// Everything a scan produced, sorted.
 pub struct ScanResult {
     pub findings: Vec<Finding>,
+    /// Findings a marker, the config or a baseline accepted, kept only for
+    /// reports that record them (SARIF); empty otherwise.
+    pub suppressed: Vec<Suppressed>,
     /// Every candidate and its outcome, with `--explain`.
     pub considered: Vec<Considered>,
     pub summary: Summary,
@@ -46,8 +65,45 @@ pub struct ScanResult {
 }
 
 pub fn run(plan: &ScanPlan) -> Result<ScanResult> {
+    run_observed(plan, None)
+}
+
+/// [`run`], calling `observe` about every 100 ms while the scan runs (on
+/// a thread of its own), for a progress line.
+pub fn run_observed(
+    plan: &ScanPlan,
+    observe: Option<&(dyn Fn(Progress) + Sync)>,
+) -> Result<ScanResult> {
     let started = Instant::now();
     let sink = Collector::new(plan)?;
+    let done = AtomicBool::new(false);
+    std::thread::scope(|scope| {
+        let ticker = observe.map(|observe| {
+            let (sink, done) = (&sink, &done);
+            scope.spawn(move || loop {
+                std::thread::park_timeout(Duration::from_millis(100));
+                if done.load(Ordering::Acquire) {
+                    break;
+                }
+                observe(Progress {
+                    files: Stats::get(&sink.stats.files),
+                    bytes: Stats::get(&sink.stats.bytes),
+                    elapsed: started.elapsed(),
+                });
+            })
+        });
+        let outcome = scan_into(plan, &sink);
+        done.store(true, Ordering::Release);
+        if let Some(t) = ticker {
+            t.thread().unpark();
+        }
+        outcome
+    })?;
+    Ok(sink.finish(started))
+}
+
+/// The plan's source, pushing into `sink`.
+fn scan_into(plan: &ScanPlan, sink: &Collector<'_>) -> Result<()> {
     match &plan.mode {
         Mode::Tree { roots, no_ignore } => {
             let opts = fs::WalkOptions {
@@ -55,29 +111,48 @@ pub fn run(plan: &ScanPlan) -> Result<ScanResult> {
                 max_file_size: plan.max_file_size,
                 threads: plan.threads,
             };
-            fs::walk(roots, &opts, &sink)?;
+            fs::walk(roots, &opts, sink)?;
             if plan.git_aware {
                 sink.check_work_tree(roots, *no_ignore)?;
             }
         }
         Mode::Staged { whole_files } => {
             let repo = git::open_from_env()?;
-            git::staged::scan(&repo, plan.max_file_size, *whole_files, &sink)?;
+            git::staged::scan(&repo, plan.max_file_size, *whole_files, sink)?;
         }
         Mode::History { repo, selection } => {
             let found = git::discover(repo).ok_or_else(|| Error::NotARepository {
                 path: repo.clone(),
-                needed: "--history and --range need one",
+                needed: "`keylint scan --history` and `keylint scan --range` need one",
             })?;
             let opts = git::history::Options {
                 selection: selection.clone(),
                 threads: plan.threads,
                 max_file_size: plan.max_file_size,
             };
-            git::history::scan(&found, &opts, &sink)?;
+            git::history::scan(&found, &opts, sink)?;
         }
     }
-    Ok(sink.finish(started))
+    Ok(())
+}
+
+/// An accepted finding's identity: its fingerprint, and its place outside
+/// history (in history, the earliest commit's place wins).
+type SuppressedKey = (Fingerprint, Option<Location>);
+
+/// What the filters made of one blob's candidates the rules report.
+#[derive(Default)]
+struct Judged {
+    reported: Vec<Finding>,
+    /// Accepted ones, kept only when the report records them.
+    suppressed: Vec<Suppressed>,
+}
+
+impl Judged {
+    fn retain(&mut self, keep: impl Fn(&Finding) -> bool) {
+        self.reported.retain(&keep);
+        self.suppressed.retain(|s| keep(&s.finding));
+    }
 }
 
 /// The validator stage (`--verify`): asks each finding's provider about its
@@ -110,6 +185,9 @@ struct Collector<'p> {
     /// History: each fingerprint once, at the earliest commit that holds it.
     earliest: Mutex<HashMap<Fingerprint, (usize, Finding)>>,
     considered: Mutex<Vec<Considered>>,
+    /// Accepted findings (SARIF only); in history each fingerprint once,
+    /// at the earliest commit.
+    suppressed: Mutex<HashMap<SuppressedKey, (usize, Suppressed)>>,
     warnings: Mutex<Vec<String>>,
     errors: Mutex<Vec<Error>>,
     /// Credential files the walk met (shown path, path on disk), to warn
@@ -132,6 +210,7 @@ impl<'p> Collector<'p> {
             found: Mutex::default(),
             earliest: Mutex::default(),
             considered: Mutex::default(),
+            suppressed: Mutex::default(),
             warnings: Mutex::default(),
             errors: Mutex::default(),
             walked_credential_files: Mutex::default(),
@@ -142,31 +221,39 @@ impl<'p> Collector<'p> {
     /// lines blanked) once; inline allows and line hashes are read from
     /// `whole`. Returns the reported findings; with `--explain` records
     /// every candidate's outcome.
-    fn consider(&self, path: &str, scanned: &[u8], whole: &[u8]) -> Vec<Finding> {
+    fn consider(&self, path: &str, scanned: &[u8], whole: &[u8]) -> Judged {
         let scanner = &self.plan.scanner;
         let judged = scanner.judge(path, scanned);
         if judged.is_empty() {
-            return Vec::new();
+            return Judged::default();
         }
         let described = scanner.describe(path, scanned, &judged, self.plan.explain);
         if described.is_empty() {
-            return Vec::new();
+            return Judged::default();
         }
         let allows = inline::InlineAllows::parse(whole);
-        let mut reported = Vec::new();
+        let keep_suppressed = self.plan.keeps_suppressed();
+        let mut out = Judged::default();
         let mut considered = Vec::new();
         for (i, finding) in described {
             let outcome = match &judged[i].verdict {
                 Verdict::Drop(why) => Outcome::Dropped(why.clone()),
-                Verdict::Report => {
-                    match self.plan.filters.dropped_with(&finding, allows.as_ref()) {
-                        Some(why) => Outcome::Allowed(why),
-                        None => Outcome::Reported,
+                Verdict::Report => match self.plan.filters.suppression(&finding, allows.as_ref()) {
+                    Some(suppression) => {
+                        let why = suppression.justification.clone();
+                        if keep_suppressed {
+                            out.suppressed.push(Suppressed {
+                                finding: finding.clone(),
+                                suppression,
+                            });
+                        }
+                        Outcome::Allowed(why)
                     }
-                }
+                    None => Outcome::Reported,
+                },
             };
             if outcome == Outcome::Reported {
-                reported.push(finding.clone());
+                out.reported.push(finding.clone());
             }
             if self.plan.explain {
                 considered.push(Considered { finding, outcome });
@@ -176,19 +263,21 @@ impl<'p> Collector<'p> {
             lock(&self.considered).extend(considered);
         }
         if self.plan.verify.is_some() {
-            self.find_partners(&mut reported, whole);
+            self.find_partners(&mut out.reported, whole);
         }
-        if self.plan.line_hashes() && !reported.is_empty() {
+        if self.plan.line_hashes() && !(out.reported.is_empty() && out.suppressed.is_empty()) {
             // One pass over the blob for all of its findings.
-            let lines: Vec<usize> = reported.iter().map(|f| f.location.line).collect();
-            for (f, h) in reported
+            let mut all: Vec<&mut Finding> = out
+                .reported
                 .iter_mut()
-                .zip(line_hash::line_hashes(whole, &lines))
-            {
+                .chain(out.suppressed.iter_mut().map(|s| &mut s.finding))
+                .collect();
+            let lines: Vec<usize> = all.iter().map(|f| f.location.line).collect();
+            for (f, h) in all.iter_mut().zip(line_hash::line_hashes(whole, &lines)) {
                 f.line_hash = h;
             }
         }
-        reported
+        out
     }
 
     /// With `--verify`: the other half of each two-part credential, looked
@@ -212,19 +301,23 @@ impl<'p> Collector<'p> {
     /// introduced here — unless the change touched an allow marker, which
     /// can re-activate secrets anywhere it governed: then both versions are
     /// judged whole and what the older one did not report is new.
-    fn introduced(&self, path: &str, bytes: &[u8], older: &[u8]) -> Vec<Finding> {
+    fn introduced(&self, path: &str, bytes: &[u8], older: &[u8]) -> Judged {
         let Some((old_span, new_span)) = diff::changed_spans(older, bytes) else {
-            return Vec::new();
+            return Judged::default();
         };
         let touches_marker = inline::mentions_marker(whole_lines(older, old_span))
             || inline::mentions_marker(whole_lines(bytes, new_span.clone()));
         if touches_marker {
-            let before: HashSet<Fingerprint> = self
-                .consider(path, older, older)
-                .into_iter()
+            let old = self.consider(path, older, older);
+            let before: HashSet<Fingerprint> = old
+                .reported
+                .iter()
+                .chain(old.suppressed.iter().map(|s| &s.finding))
                 .map(|f| f.fingerprint().clone())
                 .collect();
             let mut now = self.consider(path, bytes, bytes);
+            // A secret the older version reported and the newer one allows
+            // is no new suppression either: keep only what is new.
             now.retain(|f| !before.contains(f.fingerprint()));
             return now;
         }
@@ -234,7 +327,14 @@ impl<'p> Collector<'p> {
         found
     }
 
-    fn keep(&self, found: Vec<Finding>, commit: Option<(&CommitInfo, usize)>) {
+    fn keep(&self, judged: Judged, commit: Option<(&CommitInfo, usize)>) {
+        let Judged {
+            reported: found,
+            suppressed,
+        } = judged;
+        if !suppressed.is_empty() {
+            self.keep_suppressed(suppressed, commit);
+        }
         if found.is_empty() {
             return;
         }
@@ -262,13 +362,44 @@ impl<'p> Collector<'p> {
         }
     }
 
+    fn keep_suppressed(&self, suppressed: Vec<Suppressed>, commit: Option<(&CommitInfo, usize)>) {
+        let mut kept = lock(&self.suppressed);
+        for mut s in suppressed {
+            let (key, order) = match commit {
+                None => (
+                    (
+                        s.finding.fingerprint().clone(),
+                        Some(s.finding.location.clone()),
+                    ),
+                    0,
+                ),
+                Some((info, order)) => {
+                    s.finding.commit = Some(info.clone());
+                    ((s.finding.fingerprint().clone(), None), order)
+                }
+            };
+            match kept.get(&key) {
+                Some((o, _)) if *o <= order => {}
+                _ => {
+                    kept.insert(key, (order, s));
+                }
+            }
+        }
+    }
+
     /// In a work tree: tracked credential files under the scanned roots are
     /// findings; untracked ones the walk met are warnings.
     fn check_work_tree(&self, roots: &[PathBuf], no_ignore: bool) -> Result<()> {
         let Some(start) = roots.iter().find(|r| r.as_os_str() != "-") else {
             return Ok(());
         };
-        let Some(repo) = git::discover(start) else {
+        // Discovery starts from a directory: a named file's own.
+        let dir = match start.parent() {
+            _ if start.is_dir() => start.as_path(),
+            Some(p) if !p.as_os_str().is_empty() => p,
+            _ => Path::new("."),
+        };
+        let Some(repo) = git::discover(dir) else {
             return Ok(());
         };
         let Some(tracked) = Tracked::read(&repo)? else {
@@ -314,6 +445,15 @@ impl<'p> Collector<'p> {
         );
         findings.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
         findings.dedup_by(|a, b| a.location == b.location && a.fingerprint() == b.fingerprint());
+        self.creds.escalate_holding(&mut findings);
+        let mut suppressed: Vec<Suppressed> = self
+            .suppressed
+            .into_inner()
+            .unwrap_or_else(|e| e.into_inner())
+            .into_values()
+            .map(|(_, s)| s)
+            .collect();
+        suppressed.sort_by(|a, b| a.finding.sort_key().cmp(&b.finding.sort_key()));
         let mut considered = self
             .considered
             .into_inner()
@@ -348,6 +488,7 @@ impl<'p> Collector<'p> {
                 elapsed: started.elapsed(),
             },
             findings,
+            suppressed,
             considered,
             warnings,
             errors,
@@ -412,9 +553,19 @@ impl Sink for Collector<'_> {
         let Some(spec) = self.creds.matches(path) else {
             return;
         };
-        let mut found = vec![self.creds.finding(path, spec)];
-        self.plan.filters.retain(None, &mut found);
-        self.keep(found, commit);
+        let finding = self.creds.finding(path, spec);
+        let mut judged = Judged::default();
+        match self.plan.filters.suppression(&finding, None) {
+            None => judged.reported.push(finding),
+            Some(suppression) if self.plan.keeps_suppressed() => {
+                judged.suppressed.push(Suppressed {
+                    finding,
+                    suppression,
+                })
+            }
+            Some(_) => {}
+        }
+        self.keep(judged, commit);
     }
 
     fn untracked(&self, path: &str) {

@@ -64,6 +64,13 @@ impl ScanPlan {
     pub fn line_hashes(&self) -> bool {
         self.output.format == Format::Sarif
     }
+
+    /// SARIF records accepted findings as suppressed results, so that
+    /// GitHub does not close an alert and reopen it when a baseline
+    /// changes; every other format drops them.
+    pub fn keeps_suppressed(&self) -> bool {
+        self.output.format == Format::Sarif
+    }
 }
 
 /// Worker threads for `-j N`: 0 means one per core.

@@ -122,3 +122,167 @@ fn main_error_messages() {
         ["scan", "--range", "nope..HEAD"]
     );
 }
+
+#[test]
+fn quiet_prints_nothing_and_no_summary_keeps_the_report() {
+    let t = Tree::new();
+    t.write("app.py", format!("KEY = \"{}\"\n", fake_openai_key(501)));
+    t.write("big.bin", b"\0binary".repeat(10));
+    let out = t.scan().arg("-q").output().unwrap();
+    assert_eq!(out.status.code(), Some(1), "the exit code still tells");
+    assert!(out.stdout.is_empty() && out.stderr.is_empty(), "{out:?}");
+    // -q with -o still writes the report it was asked for.
+    let out = t
+        .scan()
+        .args(["-q", "--format", "json", "-o", "r.json"])
+        .output()
+        .unwrap();
+    assert!(out.stdout.is_empty() && out.stderr.is_empty(), "{out:?}");
+    assert!(std::fs::read_to_string(t.path().join("r.json"))
+        .unwrap()
+        .contains("app.py"));
+    let out = t.scan().arg("--no-summary").output().unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stdout).contains("app.py:1:"));
+    assert!(
+        !String::from_utf8_lossy(&out.stderr).contains("finding"),
+        "no summary line"
+    );
+}
+
+#[test]
+fn completions_and_the_man_page_come_from_the_command_line_definitions() {
+    let t = Tree::new();
+    for shell in ["bash", "zsh", "fish", "powershell", "elvish"] {
+        let out = keylint().args(["completions", shell]).output().unwrap();
+        assert!(out.status.success(), "{shell}");
+        let text = String::from_utf8(out.stdout).unwrap();
+        assert!(text.contains("--fail-on"), "{shell} completes scan's flags");
+    }
+    keylint().args(["completions", "tcsh"]).assert().code(2);
+    let out = keylint().current_dir(t.path()).arg("man").output().unwrap();
+    assert!(out.status.success());
+    let page = String::from_utf8(out.stdout).unwrap();
+    assert!(page.contains(".TH keylint 1"), "{page}");
+    assert!(page.contains("completions"), "lists the subcommands");
+    // One page per subcommand, for the release archives.
+    let out = keylint().args(["man", "scan"]).output().unwrap();
+    assert!(out.status.success());
+    let page = String::from_utf8(out.stdout).unwrap();
+    assert!(page.contains(".TH keylint-scan 1"), "{page}");
+    assert!(page.contains("fail\\-on"), "scan's flags are on its page");
+    keylint().args(["man", "nope"]).assert().code(2);
+}
+
+#[test]
+fn explain_prints_json_when_asked() {
+    let t = Tree::new();
+    t.write(
+        "settings.py",
+        format!(
+            "OPENAI_API_KEY = \"{}\"\nDB_PASSWORD = \"changeme\"\n",
+            fake_openai_key(502)
+        ),
+    );
+    for args in [
+        &["scan", "--no-git", "--explain", "--format", "json"][..],
+        &["explain", "settings.py", "--format", "json"][..],
+    ] {
+        let out = keylint().current_dir(t.path()).args(args).output().unwrap();
+        let doc: serde_json::Value = serde_json::from_slice(&out.stdout)
+            .unwrap_or_else(|e| panic!("{args:?}: not JSON ({e})"));
+        let outcomes: Vec<(&str, &str)> = doc
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|v| {
+                (
+                    v["rule_id"].as_str().unwrap(),
+                    v["outcome"].as_str().unwrap(),
+                )
+            })
+            .collect();
+        assert!(
+            outcomes.contains(&("openai-api-key", "reported")),
+            "{args:?}: {outcomes:?}"
+        );
+        assert!(
+            outcomes.iter().any(|(_, o)| *o == "dropped"),
+            "{args:?}: {outcomes:?}"
+        );
+        assert!(!String::from_utf8_lossy(&out.stdout).contains(&fake_openai_key(502)));
+    }
+}
+
+#[cfg(unix)]
+#[test]
+fn output_keeps_an_existing_files_permissions() {
+    use std::os::unix::fs::PermissionsExt;
+    let t = Tree::new();
+    t.write("app.py", format!("KEY = \"{}\"\n", fake_openai_key(503)));
+    let report = t.write("report.sarif", "old");
+    std::fs::set_permissions(&report, std::fs::Permissions::from_mode(0o640)).unwrap();
+    t.scan()
+        .args(["--format", "sarif", "-o", "report.sarif"])
+        .assert()
+        .code(1);
+    let meta = std::fs::metadata(&report).unwrap();
+    assert_eq!(meta.permissions().mode() & 0o777, 0o640);
+    assert!(std::fs::read_to_string(&report)
+        .unwrap()
+        .contains("openai-api-key"));
+    // A new report is readable like any file the user creates (not 0600).
+    t.scan()
+        .args(["--format", "json", "-o", "new.json"])
+        .assert()
+        .code(1);
+    let mode = std::fs::metadata(t.path().join("new.json"))
+        .unwrap()
+        .permissions()
+        .mode();
+    assert_ne!(mode & 0o777, 0o600, "{mode:o}");
+}
+
+/// A scan reading a pipe that stays open for 1.5 s: long enough for the
+/// progress line, with stderr a terminal (`script` gives it one) or a pipe.
+#[cfg(unix)]
+#[test]
+fn progress_shows_on_a_terminal_only() {
+    let bin = assert_cmd::cargo::cargo_bin("keylint");
+    let slow = format!(
+        "(sleep 1.5; echo hello) | '{}' scan --no-git --no-summary -",
+        bin.display()
+    );
+    let piped = std::process::Command::new("sh")
+        .args(["-c", &slow])
+        .env("TERM", "xterm")
+        .output()
+        .unwrap();
+    assert!(piped.status.success());
+    assert!(!String::from_utf8_lossy(&piped.stderr).contains("scanning"));
+    let Ok(tty) = std::process::Command::new("script")
+        .args(["-qec", &slow, "/dev/null"])
+        .env("TERM", "xterm")
+        .output()
+    else {
+        panic!("`script` (util-linux) is needed to give keylint a terminal");
+    };
+    let text = String::from_utf8_lossy(&tty.stdout);
+    assert!(text.contains("keylint: scanning: "), "{text:?}");
+    assert!(
+        text.contains("\x1b[2K"),
+        "the line is cleared at the end: {text:?}"
+    );
+    // In a hook, never.
+    let hook = format!(
+        "cd '{}' && (sleep 1.5; echo hello) | '{}' hook run --no-git -",
+        std::env::temp_dir().display(),
+        bin.display()
+    );
+    let tty = std::process::Command::new("script")
+        .args(["-qec", &hook, "/dev/null"])
+        .env("TERM", "xterm")
+        .output()
+        .unwrap();
+    assert!(!String::from_utf8_lossy(&tty.stdout).contains("scanning"));
+}

@@ -104,7 +104,7 @@ fn staged_honours_git_index_file() {
     let out = keylint()
         .current_dir(t.path())
         .env("GIT_INDEX_FILE", &tmp_index)
-        .args(["scan", "--staged", "-q"])
+        .args(["scan", "--staged", "--no-summary"])
         .assert()
         .code(1);
     out.stdout(predicate::str::contains("app.py:2:"));
@@ -256,7 +256,12 @@ fn not_a_repository_is_an_error() {
         .args(["scan", "--staged"])
         .assert()
         .code(2)
-        .stderr(predicate::str::contains("not a git repository"));
+        .stderr(predicate::str::contains("not a git repository"))
+        // The hint names commands that exist.
+        .stderr(predicate::str::contains(
+            "`keylint scan --staged` and `keylint hook run` need one",
+        ))
+        .stderr(predicate::str::contains("`keylint scan PATH` scans files"));
     keylint()
         .current_dir(t.path())
         .args(["scan", "--history"])

@@ -42,4 +42,48 @@ printf 'print("hello")\n' > "clean file.py"
 git add "clean file.py"
 git commit -qm "clean" > out.txt 2>&1 || { cat out.txt; echo "FAIL: a clean commit was blocked"; exit 1; }
 echo "ok: clean commit passed"
-echo "2 passed, 0 failed"
+
+# A key committed past the hook (--no-verify): what pre-commit.ci and most
+# CI setups run, `pre-commit run --all-files`, must report it, and so must
+# `--files` naming its file.
+printf 'OPENAI_API_KEY = "%s"\n' "$key" > committed.py
+git add committed.py
+git commit -qm "committed past the hook" --no-verify
+if pre-commit run --all-files > out.txt 2>&1; then
+  cat out.txt; echo "FAIL: pre-commit run --all-files passed over a committed key"; exit 1
+fi
+grep -q "committed.py:1:" out.txt || { cat out.txt; echo "FAIL: --all-files did not name the file"; exit 1; }
+if pre-commit run --files committed.py > out.txt 2>&1; then
+  cat out.txt; echo "FAIL: pre-commit run --files passed over a committed key"; exit 1
+fi
+pre-commit run --files "clean file.py" > out.txt 2>&1 || { cat out.txt; echo "FAIL: --files on a clean file failed"; exit 1; }
+echo "ok: --all-files and --files scan whole files"
+
+# Moving the file that holds the old key adds no line: the commit passes.
+git mv committed.py moved.py
+git commit -qm "move" > out.txt 2>&1 || { cat out.txt; echo "FAIL: a rename of an old secret was blocked"; exit 1; }
+echo "ok: a rename does not block"
+
+# A tracked .env of plain settings is a warning, which does not block.
+printf 'DEBUG=1\n' > .env
+git add .env
+git commit -qm "settings" > out.txt 2>&1 || { cat out.txt; echo "FAIL: a settings-only .env blocked"; exit 1; }
+echo "ok: a settings-only .env warns without blocking"
+
+# At pre-push: the pushed range; a blocked push says how to get out.
+pre-commit install --hook-type pre-push >/dev/null
+git init -q --bare "$work/remote.git"
+git remote add origin "$work/remote.git"
+git push -q origin HEAD:refs/heads/base --no-verify
+git branch -q --set-upstream-to=origin/base
+printf 'TOKEN = "%s"\n' "$key" > deploy.py
+git add deploy.py
+git commit -qm "deploy" --no-verify
+if git push origin HEAD:refs/heads/base > out.txt 2>&1; then
+  cat out.txt; echo "FAIL: a push adding a key was not blocked"; exit 1
+fi
+for want in "push blocked" "git rebase -i" "git commit --amend" "rotate the key"; do
+  grep -q -- "$want" out.txt || { cat out.txt; echo "FAIL: the blocked push does not say '$want'"; exit 1; }
+done
+echo "ok: a blocked push says how to rewrite and rotate"
+echo "6 passed, 0 failed"

@@ -111,7 +111,7 @@ fn standard_input_and_pipes_are_scanned() {
     let key = fake_openai_key(106);
     for arg in ["-", "/dev/stdin"] {
         let out = keylint()
-            .args(["scan", "--no-git", "--format", "json", "-q", arg])
+            .args(["scan", "--no-git", "--format", "json", "--no-summary", arg])
             .write_stdin(format!("OPENAI_API_KEY={key}\n"))
             .output()
             .unwrap();

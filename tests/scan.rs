@@ -198,13 +198,13 @@ fn output_order_is_deterministic() {
     }
     let a = t
         .scan()
-        .args(["--format", "json", "-q"])
+        .args(["--format", "json", "--no-summary"])
         .output()
         .unwrap()
         .stdout;
     let b = t
         .scan()
-        .args(["--format", "json", "-q", "-j", "1"])
+        .args(["--format", "json", "--no-summary", "-j", "1"])
         .output()
         .unwrap()
         .stdout;

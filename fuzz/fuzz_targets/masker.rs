@@ -25,7 +25,11 @@ fuzz_target!(|data: &[u8]| {
         .first()
         .map_or(0, |&b| usize::from(b) % (text.len() + 1));
     stream.splice(at..at, key.bytes());
-    let cuts: Vec<usize> = text.iter().map(|&b| 1 + usize::from(b % 7)).collect();
+    let mut cuts: Vec<usize> = text.iter().map(|&b| 1 + usize::from(b % 7)).collect();
+    if cuts.is_empty() {
+        // The key alone, in one write.
+        cuts.push(stream.len().max(1));
+    }
     let mut masker = Masker::new([key]);
     let mut out = Vec::new();
     let mut pos = 0;

@@ -2,7 +2,7 @@
 //! or dropped, to tune a rule or an allow-list.
 
 use super::print_diagnostics;
-use crate::cli::ExplainArgs;
+use crate::cli::{ExplainArgs, ExplainFormat};
 use keylint::filter::{baseline, config, Filters};
 use keylint::pipeline;
 use keylint::plan::{self, Mode, Output, ScanPlan};
@@ -47,7 +47,10 @@ pub fn run(args: &ExplainArgs) -> anyhow::Result<ExitCode> {
         result.considered.retain(|c| c.finding.location.line == l);
     }
     let mut out = std::io::stdout().lock();
-    report::explain::render(&mut out, &result.considered)?;
+    match args.format {
+        ExplainFormat::Text => report::explain::render(&mut out, &result.considered)?,
+        ExplainFormat::Json => report::explain::render_json(&mut out, &result.considered)?,
+    }
     if result.considered.is_empty() {
         eprintln!(
             "keylint: no rule considered anything in {}{}",

@@ -2,9 +2,11 @@
 //! repositories without the pre-commit framework, and the entry point both
 //! kinds of hook call.
 
-use crate::cli::{Cli, HookAction, HookArgs};
+use super::scan::{self, Invocation};
+use crate::cli::{Cli, Command, FailOn, HookAction, HookArgs};
 use anyhow::{bail, Context};
 use clap::Parser;
+use std::collections::HashSet;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -80,58 +82,77 @@ fn uninstall() -> anyhow::Result<ExitCode> {
     }
 }
 
-/// At pre-push, pre-commit sets PRE_COMMIT_FROM_REF and PRE_COMMIT_TO_REF:
-/// scan the pushed commits. Otherwise scan what is staged.
+/// What a hook scans, and how:
+/// - at pre-push (pre-commit sets PRE_COMMIT_FROM_REF and
+///   PRE_COMMIT_TO_REF): the pushed commits;
+/// - named files (`pre-commit run --all-files` or `--files X` in CI): those
+///   files whole, as they are on disk;
+/// - in a commit (git sets GIT_INDEX_FILE for its hooks): the lines the
+///   staged change adds, in the named files;
+/// - nothing named (`keylint hook install`'s hook): the staged change.
+///
+/// Only errors block unless `--fail-on` says otherwise.
 fn run_hook(extra: &[String]) -> anyhow::Result<ExitCode> {
+    let argv = ["keylint", "scan"]
+        .into_iter()
+        .map(String::from)
+        .chain(extra.iter().cloned());
+    let Command::Scan(mut args) = Cli::try_parse_from(argv)?.command else {
+        unreachable!("parsed as `keylint scan`")
+    };
+    let named: Vec<PathBuf> = std::mem::take(&mut args.paths)
+        .into_iter()
+        .filter(|p| p.as_os_str() != ".")
+        .collect();
     let from = std::env::var("PRE_COMMIT_FROM_REF")
         .ok()
         .filter(|s| !s.is_empty());
     let to = std::env::var("PRE_COMMIT_TO_REF")
         .ok()
         .filter(|s| !s.is_empty());
-    let mut argv = vec!["keylint".to_string(), "scan".to_string()];
-    match (from, to) {
+    verify_policy(&mut args)?;
+    args.fail_on.get_or_insert(FailOn::Error);
+    if let (Some(from), Some(to)) = (from, to) {
+        args.paths = vec![PathBuf::from(".")];
         // A new branch has no remote base (the all-zero id): scan its history.
-        (Some(f), Some(_)) if f.bytes().all(|b| b == b'0') => argv.push("--history".into()),
-        (Some(f), Some(t)) => {
-            argv.push("--range".into());
-            argv.push(format!("{f}..{t}"));
+        if from.bytes().all(|b| b == b'0') {
+            args.history = true;
+        } else {
+            args.range = Some(format!("{from}..{to}"));
         }
-        _ => argv.push("--staged".into()),
+        return scan::run_as(&args, Invocation::PrePush, None);
     }
-    argv.extend(verify_policy(extra)?);
-    super::run(Cli::try_parse_from(argv)?)
+    let in_commit = std::env::var_os("GIT_INDEX_FILE").is_some();
+    if named.is_empty() || in_commit {
+        let only: Option<HashSet<String>> = (!named.is_empty()).then(|| {
+            named
+                .iter()
+                .map(|p| keylint::source::display_path(p))
+                .collect()
+        });
+        args.paths = vec![PathBuf::from(".")];
+        args.staged = true;
+        return scan::run_as(&args, Invocation::PreCommit, only.as_ref());
+    }
+    args.paths = named;
+    scan::run_as(&args, Invocation::PreCommit, None)
 }
 
 /// A hook never sends keys to providers unless the repository's config
 /// says `[verify] in_hook = true` (then it always does): a commit must not
 /// make network calls the user did not ask for in the config.
-fn verify_policy(extra: &[String]) -> anyhow::Result<Vec<String>> {
+fn verify_policy(args: &mut crate::cli::ScanArgs) -> anyhow::Result<()> {
     let cwd = std::env::current_dir()?;
     let in_hook = keylint::plan::load_config(None, &cwd, false)?.is_some_and(|c| c.verify.in_hook);
-    let mut args = Vec::with_capacity(extra.len() + 1);
-    let mut dropped = false;
-    let mut it = extra.iter();
-    while let Some(a) = it.next() {
-        let verify_flag = matches!(a.as_str(), "--verify" | "--only-live" | "--fail-on=live")
-            || (a == "--fail-on" && {
-                let next = it.clone().next().map(String::as_str);
-                next == Some("live")
-            });
-        if verify_flag && !in_hook {
-            if a == "--fail-on" {
-                it.next();
-            }
-            dropped = true;
-            continue;
-        }
-        args.push(a.clone());
-    }
-    if dropped {
+    if in_hook {
+        args.verify = true;
+    } else if args.verifies() {
         eprintln!("keylint: warning: the hook does not verify keys (set `[verify] in_hook = true` in .keylint.toml to let it)");
+        args.verify = false;
+        args.only_live = false;
+        if args.fail_on == Some(FailOn::Live) {
+            args.fail_on = None;
+        }
     }
-    if in_hook && !args.iter().any(|a| a == "--verify") {
-        args.push("--verify".into());
-    }
-    Ok(args)
+    Ok(())
 }

@@ -6,7 +6,7 @@ mod key;
 mod key_check;
 mod rules;
 mod run;
-mod scan;
+pub mod scan;
 
 use crate::cli::{Cli, Command};
 use std::process::ExitCode;
@@ -19,6 +19,31 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Hook(args) => hook::run(&args),
         Command::Key(args) => key::run(&args),
         Command::Run(args) => run::run(&args),
+        Command::Completions { shell } => {
+            let mut cmd = <Cli as clap::CommandFactory>::command();
+            clap_complete::generate(shell, &mut cmd, "keylint", &mut std::io::stdout());
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Man { command } => {
+            let mut cmd = <Cli as clap::CommandFactory>::command();
+            cmd.build();
+            let page = match command {
+                None => cmd,
+                Some(name) => {
+                    let Some(sub) = cmd.find_subcommand(&name).filter(|c| !c.is_hide_set()) else {
+                        anyhow::bail!("`{name}`: no such subcommand; `keylint --help` lists them");
+                    };
+                    // clap names are `&'static str`; this runs once per process.
+                    let full: &'static str =
+                        Box::leak(format!("keylint-{}", sub.get_name()).into_boxed_str());
+                    sub.clone().name(full)
+                }
+            };
+            let mut out = std::io::stdout().lock();
+            clap_mangen::Man::new(page).render(&mut out)?;
+            std::io::Write::flush(&mut out)?;
+            Ok(ExitCode::SUCCESS)
+        }
     }
 }
 

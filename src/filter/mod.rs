@@ -15,6 +15,31 @@ use baseline::Accepted;
 use config::Config;
 use std::path::{Component, Path, PathBuf};
 
+/// Where the decision to accept a finding lives: in the file itself (an
+/// inline marker) or outside it (the config, a baseline, .keylintignore).
+/// SARIF's `suppressions[].kind` says the same.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SuppressionKind {
+    InSource,
+    External,
+}
+
+/// Why a finding the rules report is not: where, and the user's reason.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Suppression {
+    pub kind: SuppressionKind,
+    pub justification: String,
+}
+
+impl Suppression {
+    fn external(justification: String) -> Self {
+        Suppression {
+            kind: SuppressionKind::External,
+            justification,
+        }
+    }
+}
+
 #[derive(Debug, Default)]
 pub struct Filters {
     pub config: Option<Config>,
@@ -58,25 +83,40 @@ impl Filters {
         f: &Finding,
         allows: Option<&inline::InlineAllows>,
     ) -> Option<String> {
+        self.suppression(f, allows).map(|s| s.justification)
+    }
+
+    /// [`Filters::dropped_with`], saying whether the decision is in the
+    /// file or outside it.
+    pub fn suppression(
+        &self,
+        f: &Finding,
+        allows: Option<&inline::InlineAllows>,
+    ) -> Option<Suppression> {
         if let Some(marker) =
             allows.and_then(|a| a.allowed_by(f.location.line, f.location.end_line))
         {
-            return Some(format!("inline `{marker}`"));
+            return Some(Suppression {
+                kind: SuppressionKind::InSource,
+                justification: format!("inline `{marker}`"),
+            });
         }
         if let (Some(c), Some(root)) = (&self.config, &self.root) {
             let abs = normalize(&self.cwd.join(&f.location.path));
             if self.config_file.as_ref() == Some(&abs) {
-                return Some("keylint's own config file".to_string());
+                return Some(Suppression::external(
+                    "keylint's own config file".to_string(),
+                ));
             }
             let rel = abs.strip_prefix(root).unwrap_or(&abs);
             if let Some(why) = c.allowed_by(&rel.to_string_lossy(), f.secret.expose()) {
-                return Some(why);
+                return Some(Suppression::external(why));
             }
         }
         self.accepted
             .iter()
             .find_map(|a| a.accepts(f))
-            .map(|origin| format!("accepted in {origin}"))
+            .map(|origin| Suppression::external(format!("accepted in {origin}")))
     }
 
     /// Keeps the findings no filter drops; the file's markers are parsed once.

@@ -153,7 +153,7 @@ pub fn refuse_symlink(path: &Path) -> Result<()> {
 /// 0600, so the key is never readable by others, even for a moment).
 pub fn write_private(path: &Path, contents: &[u8]) -> Result<()> {
     refuse_symlink(path)?;
-    crate::atomic::write_atomic(path, contents)
+    crate::atomic::write_atomic_private(path, contents)
 }
 
 #[cfg(test)]

@@ -96,3 +96,18 @@ pub fn render(
     serde_json::to_writer_pretty(&mut *w, &doc)?;
     writeln!(w)
 }
+
+/// `--format jsonl`: one finding per line, the same object as in
+/// `--format json`'s `findings`, and nothing else (no summary line), so
+/// `jq -c`, `grep` and line-oriented log shippers read it as it comes.
+pub fn render_lines(
+    w: &mut dyn Write,
+    findings: &[Finding],
+    opts: RenderOptions,
+) -> io::Result<()> {
+    for f in findings {
+        serde_json::to_writer(&mut *w, &JsonFinding::new(f, opts))?;
+        writeln!(w)?;
+    }
+    Ok(())
+}

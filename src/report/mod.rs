@@ -2,6 +2,7 @@
 //! and knows nothing of how they were found.
 
 pub mod explain;
+pub mod gitlab;
 pub mod human;
 pub mod json;
 pub mod line_hash;
@@ -35,8 +36,12 @@ pub enum Format {
     /// rustc-like blocks for a person.
     Human,
     Json,
+    /// One JSON object per finding per line (JSON Lines).
+    Jsonl,
     /// SARIF 2.1.0, for GitHub code scanning.
     Sarif,
+    /// GitLab's secret-detection report.
+    Gitlab,
 }
 
 #[derive(Debug, Clone, Copy, Default)]

@@ -7,7 +7,9 @@
 //! `snippet` is written.
 
 use super::RenderOptions;
+use crate::filter::{Suppression, SuppressionKind};
 use crate::finding::{Finding, Fingerprint, Level};
+use crate::pipeline::Suppressed;
 use crate::rules::{Confidence, RuleMeta, Severity};
 use crate::{Error, Result};
 use serde_sarif::sarif;
@@ -20,26 +22,55 @@ pub const GITHUB_MAX_RESULTS: usize = 25_000;
 /// The partial-fingerprint key keylint adds beside GitHub's line hash.
 pub const SECRET_FINGERPRINT_KEY: &str = "keylint/secretHash/v2";
 
-pub fn render(w: &mut dyn Write, findings: &[Finding], _opts: RenderOptions) -> Result<()> {
-    if findings.len() > GITHUB_MAX_RESULTS {
+pub fn render(w: &mut dyn Write, findings: &[Finding], opts: RenderOptions) -> Result<()> {
+    render_with_suppressed(w, findings, &[], opts)
+}
+
+/// The report with the findings a marker, the config or a baseline
+/// accepted, each a result carrying `suppressions` (GitHub shows them as
+/// closed alerts, and keeps them closed, instead of dropping and reopening
+/// them as a baseline changes).
+pub fn render_with_suppressed(
+    w: &mut dyn Write,
+    findings: &[Finding],
+    suppressed: &[Suppressed],
+    _opts: RenderOptions,
+) -> Result<()> {
+    let count = findings.len() + suppressed.len();
+    if count > GITHUB_MAX_RESULTS {
         return Err(Error::TooManyResults {
-            count: findings.len(),
+            count,
             limit: GITHUB_MAX_RESULTS,
         });
     }
+    // Results in path order, each accepted one where it sits.
+    let mut all: Vec<(&Finding, Option<&Suppression>)> = findings
+        .iter()
+        .map(|f| (f, None))
+        .chain(
+            suppressed
+                .iter()
+                .map(|s| (&s.finding, Some(&s.suppression))),
+        )
+        .collect();
+    all.sort_by(|a, b| a.0.sort_key().cmp(&b.0.sort_key()));
     // Rules in first-use order, each once; results point at them by index.
     let mut used: Vec<&RuleMeta> = Vec::new();
     let mut index: BTreeMap<&str, usize> = BTreeMap::new();
-    for f in findings {
+    for (f, _) in &all {
         index.entry(&f.rule.id).or_insert_with(|| {
             used.push(&f.rule);
             used.len() - 1
         });
     }
     let rules: Vec<sarif::ReportingDescriptor> = used.iter().map(|r| descriptor(r)).collect();
-    let results: Vec<sarif::Result> = findings
+    let results: Vec<sarif::Result> = all
         .iter()
-        .map(|f| result(f, index[f.rule.id.as_str()]))
+        .map(|(f, s)| {
+            let mut r = result(f, index[f.rule.id.as_str()]);
+            r.suppressions = s.map(|s| vec![suppression(s)]);
+            r
+        })
         .collect();
 
     let driver = sarif::ToolComponent::builder()
@@ -154,6 +185,18 @@ fn descriptor(r: &RuleMeta) -> sarif::ReportingDescriptor {
         .build();
     d.help_uri = r.url.clone();
     d
+}
+
+fn suppression(s: &Suppression) -> sarif::Suppression {
+    let kind = match s.kind {
+        SuppressionKind::InSource => "inSource",
+        SuppressionKind::External => "external",
+    };
+    sarif::Suppression::builder()
+        .kind(serde_json::json!(kind))
+        .status(serde_json::json!("accepted"))
+        .justification(s.justification.clone())
+        .build()
 }
 
 fn result(f: &Finding, rule_index: usize) -> sarif::Result {

@@ -107,6 +107,11 @@ pub struct RuleSpec {
     /// Regexes on the secret that mark a known placeholder or public value.
     #[serde(default)]
     pub allow: Vec<String>,
+    /// Exact values the provider itself publishes as public (in its SDK
+    /// samples, docs or test suites), each with where and why: a key that
+    /// is published is no secret, whatever file it turns up in.
+    #[serde(default)]
+    pub published: Vec<PublishedValue>,
     /// A checksum the secret carries and must pass.
     #[serde(default)]
     pub checksum: Option<Checksum>,
@@ -143,6 +148,15 @@ pub struct RuleSpec {
     /// (`[rules.verify]`, see `crate::verify::spec`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub verify: Option<crate::verify::spec::VerifySpec>,
+}
+
+/// A credential-shaped value published as public by its provider.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct PublishedValue {
+    pub value: String,
+    /// Where it is published and why it is public; `--explain` shows it.
+    pub reason: String,
 }
 
 #[derive(Debug, Clone, Deserialize, Serialize)]

@@ -16,6 +16,9 @@ pub struct CredentialFiles {
     /// One matcher per spec: its pattern, then its exemptions.
     sets: Vec<(PathPatterns, PathPatterns)>,
     meta: Arc<RuleMeta>,
+    /// The same finding when the file's content holds a credential too:
+    /// an error, where a tracked `.env` of plain settings is a warning.
+    holding: Arc<RuleMeta>,
 }
 
 impl CredentialFiles {
@@ -34,6 +37,7 @@ impl CredentialFiles {
             specs,
             sets,
             meta: Arc::new(meta()),
+            holding: Arc::new(holding_meta()),
         })
     }
 
@@ -62,6 +66,32 @@ impl CredentialFiles {
                 display, spec.description
             )),
         )
+    }
+}
+
+impl CredentialFiles {
+    /// A tracked credential file in whose content the scan found a
+    /// credential is an error (`--fail-on error` blocks it); one holding
+    /// only settings stays a warning. `findings` are one scan's, sorted.
+    pub fn escalate_holding(&self, findings: &mut [Finding]) {
+        let holding: std::collections::HashSet<String> = findings
+            .iter()
+            .filter(|f| f.rule.id != RULE_ID)
+            .map(|f| f.location.path.clone())
+            .collect();
+        for f in findings.iter_mut() {
+            if f.rule.id == RULE_ID && holding.contains(&f.location.path) {
+                f.rule = self.holding.clone();
+            }
+        }
+    }
+}
+
+fn holding_meta() -> RuleMeta {
+    RuleMeta {
+        description: "Credential file tracked by git, holding a credential".to_string(),
+        confidence: Confidence::High,
+        ..meta()
     }
 }
 

@@ -17,6 +17,7 @@ pub mod validate;
 
 use crate::finding::{Finding, Location, Secret};
 use crate::rules::{CompiledRule, Confidence, Rules, Validator};
+use std::collections::HashMap;
 use std::sync::Arc;
 
 /// How far around a keyword hit, within its line, a regex looks. Bounds the
@@ -39,8 +40,13 @@ pub struct Candidate {
 #[derive(Debug, Clone, PartialEq)]
 pub enum DropReason {
     RuleAllow(String),
+    /// The provider publishes this value as public; the reason says where.
+    Published(String),
     Placeholder(&'static str),
-    Entropy { got: f64, min: f64 },
+    Entropy {
+        got: f64,
+        min: f64,
+    },
     Checksum,
     NotASecret(&'static str),
     Overlapped(String),
@@ -52,6 +58,7 @@ impl std::fmt::Display for DropReason {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
             DropReason::RuleAllow(p) => write!(f, "matches the rule's allow pattern {p:?}"),
+            DropReason::Published(why) => write!(f, "published as public: {why}"),
             DropReason::Placeholder(why) => write!(f, "placeholder ({why})"),
             DropReason::Entropy { got, min } => {
                 write!(f, "entropy {got:.2} below the rule's threshold {min:.2}")
@@ -85,11 +92,21 @@ pub struct Judged {
 
 pub struct Scanner {
     rules: Arc<Rules>,
+    /// Every rule's published-public values with their reasons. A value its
+    /// provider publishes is public whichever rule (the generic ones too)
+    /// matches it.
+    published: HashMap<Vec<u8>, String>,
 }
 
 impl Scanner {
     pub fn new(rules: Arc<Rules>) -> Self {
-        Scanner { rules }
+        let published = rules
+            .rules
+            .iter()
+            .flat_map(|r| r.spec.published.iter())
+            .map(|p| (p.value.as_bytes().to_vec(), p.reason.clone()))
+            .collect();
+        Scanner { rules, published }
     }
 
     pub fn rules(&self) -> &Rules {
@@ -241,6 +258,9 @@ impl Scanner {
         let secret = &bytes[c.start..c.end];
         if secret.is_empty() {
             return Verdict::Drop(Empty);
+        }
+        if let Some(why) = self.published.get(secret) {
+            return Verdict::Drop(Published(why.clone()));
         }
         if let Some(a) = rule
             .allow()

@@ -22,8 +22,9 @@ use std::sync::Arc;
 /// bases fit; the budget bounds memory whatever the repository's size.
 /// On cargo's history 4, 8, 16 and 32 MiB took the same CPU time while
 /// peak memory grew from 156 to 180, 222 and 285 MB (two threads, with
-/// malloc's per-thread arenas): 8 MiB keeps some slack for deeper chains.
-const CACHE_BYTES: usize = 8 << 20;
+/// malloc's per-thread arenas). 4 MiB keeps the whole `--history` run
+/// under betterleaks' peak on the same repository (BENCHMARKS.md).
+const CACHE_BYTES: usize = 4 << 20;
 
 /// Delta bases named by id, followed one from another; git writes at most 50.
 const MAX_REF_DELTA_DEPTH: usize = 64;

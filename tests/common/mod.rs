@@ -66,7 +66,7 @@ impl Tree {
         );
     }
 
-    /// `keylint scan ARGS --format json -q` in the tree (git awareness as
+    /// `keylint scan ARGS --format json --no-summary` in the tree (git awareness as
     /// the args say): its findings, exit code and stderr.
     pub fn scan_json(&self, args: &[&str]) -> Scan {
         let out = keylint()
@@ -75,7 +75,7 @@ impl Tree {
             .env_remove("GIT_DIR")
             .arg("scan")
             .args(args)
-            .args(["--format", "json", "-q"])
+            .args(["--format", "json", "--no-summary"])
             .output()
             .unwrap();
         let stderr = String::from_utf8_lossy(&out.stderr).into_owned();

@@ -52,7 +52,7 @@ pub fn open_from_env() -> Result<gix::Repository> {
     .map(Into::into)
     .map_err(|_| Error::NotARepository {
         path: std::env::current_dir().unwrap_or_default(),
-        needed: "--staged and hooks need one: run keylint inside a work tree",
+        needed: "`keylint scan --staged` and `keylint hook run` need one: run them inside a git work tree",
     })
 }
 
