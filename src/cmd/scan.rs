@@ -60,7 +60,9 @@ pub fn run_as(
     // neither needs a provider's answer.
     if args.write_baseline.is_none() && !args.explain {
         pipeline::verify(&plan, &mut result, |what| {
-            eprintln!("keylint: --verify: {what}");
+            if !args.quiet {
+                eprintln!("keylint: --verify: {what}");
+            }
         });
     }
     let quiet = args.quiet;
