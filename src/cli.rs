@@ -67,6 +67,9 @@ pub enum FailOn {
     Error,
     // Warnings too (generic and context matches): every finding.
     Warning,
+    // Only keys the provider accepted (live, live-no-credits,
+    // live-restricted); implies --verify.
+    Live,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -110,7 +113,7 @@ pub struct ScanArgs {
     #[arg(long)]
     pub no_summary: bool,
     /// Exit 1 only for findings at this level or above (default: warning;
-    /// error in `keylint hook run`).
+    /// error in `keylint hook run`), or only for live keys (implies --verify).
     #[arg(long, value_enum, value_name = "LEVEL")]
     pub fail_on: Option<FailOn>,
     /// Exit 0 even when something is found (report only).
@@ -152,6 +155,20 @@ pub struct ScanArgs {
     /// Load rule files from DIR instead of the built-in ones (for writing rules).
     #[arg(long, value_name = "DIR")]
     pub rules_dir: Option<PathBuf>,
+    /// Ask each finding's provider whether its key is live (sends each key
+    /// to its own provider only; see docs/verify.md).
+    #[arg(long)]
+    pub verify: bool,
+    /// Report only keys the provider accepted (implies --verify).
+    #[arg(long)]
+    pub only_live: bool,
+}
+
+impl ScanArgs {
+    /// Whether the scan checks keys with their providers.
+    pub fn verifies(&self) -> bool {
+        self.verify || self.only_live || self.fail_on == Some(FailOn::Live)
+    }
 }
 
 #[derive(Debug, Args)]
@@ -284,6 +301,19 @@ pub enum KeyAction {
     List {
         #[command(flatten)]
         name: KeyName,
+        /// Also ask each provider whether the key is live.
+        #[arg(long)]
+        check: bool,
+    },
+    /// Ask each provider whether its resolved key is live (default: every
+    /// provider whose key resolves).
+    Check {
+        providers: Vec<String>,
+        #[command(flatten)]
+        name: KeyName,
+        /// Check this key (for one PROVIDER) instead of resolving one.
+        #[arg(long, value_name = "KEY")]
+        api_key: Option<String>,
     },
     /// Remove a provider's key from keylint's store.
     Rm {

@@ -250,6 +250,11 @@ pub struct Finding {
     /// GitHub's `primaryLocationLineHash` of the finding's line, computed
     /// while the file's bytes are at hand when the report needs it (SARIF).
     pub line_hash: Option<String>,
+    /// What the provider said about the key, with `--verify`.
+    pub validation: Option<crate::verify::Validation>,
+    /// The other half of a two-part credential found near this one, kept
+    /// (with `--verify` only) for its validator.
+    pub partner: Option<Secret>,
 }
 
 impl Finding {
@@ -267,7 +272,20 @@ impl Finding {
             fingerprint: OnceLock::new(),
             commit: None,
             line_hash: None,
+            validation: None,
+            partner: None,
         }
+    }
+
+    /// The finding with the provider's answer about its key.
+    pub fn with_validation(mut self, v: crate::verify::Validation) -> Self {
+        self.validation = Some(v);
+        self
+    }
+
+    /// Whether the provider said the key works.
+    pub fn is_live(&self) -> bool {
+        self.validation.as_ref().is_some_and(|v| v.status.is_live())
     }
 
     /// The finding's identity (see [`crate::fingerprint`]).
@@ -297,7 +315,7 @@ mod tests {
     #[test]
     fn a_secret_repeated_on_its_line_is_redacted_everywhere() {
         let text =
-            "Bearer nvapi-Zq8vNw3kLxP2mR7tQ9 https://x.envapi-Zq8vNw3kLxP2mR7tQ9.org".to_string();
+            "Bearer nvapi-Zq8vNw3kLxP2mR7tQ9 https://x.envapi-Zq8vNw3kLxP2mR7tQ9.org".to_string(); // keylint:allow
         let at = text.find("nvapi").unwrap();
         let secret = Secret::new("nvapi-Zq8vNw3kLxP2mR7tQ9");
         let line = LineContext::new(text, at..at + secret.expose().len(), Vec::new());

@@ -5,7 +5,7 @@
 //! produce candidates and findings) → [`filter`] (inline allows, config,
 //! baseline) → [`report`] (human, JSON, SARIF). [`rules`] is the data every
 //! stage reads; [`keys`] is the key resolver, which shares the rules' provider
-//! knowledge.
+//! knowledge; [`verify`] asks providers, on request only, whether a key is live.
 
 pub mod atomic;
 pub mod error;
@@ -19,6 +19,7 @@ pub mod report;
 pub mod rules;
 pub mod scan;
 pub mod source;
+pub mod verify;
 
 pub use error::{Error, Result};
 pub use finding::{Finding, Fingerprint, Secret};

@@ -155,6 +155,27 @@ impl Judged {
     }
 }
 
+/// The validator stage (`--verify`): asks each finding's provider about its
+/// key, each distinct key once, within the plan's bounds; `announce` gets
+/// the one line saying what is sent where, before anything is. With
+/// `--only-live`, keeps only the keys that work.
+pub fn verify(plan: &ScanPlan, result: &mut ScanResult, announce: impl FnOnce(&str)) {
+    let Some(settings) = &plan.verify else {
+        return;
+    };
+    crate::verify::verify_findings(
+        &mut result.findings,
+        plan.scanner.rules(),
+        settings,
+        announce,
+    );
+    if plan.only_live {
+        result.findings.retain(Finding::is_live);
+        result.summary.findings = result.findings.len();
+    }
+    result.summary.live = Some(result.findings.iter().filter(|f| f.is_live()).count());
+}
+
 /// The sink every source pushes into.
 struct Collector<'p> {
     plan: &'p ScanPlan,
@@ -241,6 +262,9 @@ impl<'p> Collector<'p> {
         if !considered.is_empty() {
             lock(&self.considered).extend(considered);
         }
+        if self.plan.verify.is_some() {
+            self.find_partners(&mut out.reported, whole);
+        }
         if self.plan.line_hashes() && !(out.reported.is_empty() && out.suppressed.is_empty()) {
             // One pass over the blob for all of its findings.
             let mut all: Vec<&mut Finding> = out
@@ -254,6 +278,22 @@ impl<'p> Collector<'p> {
             }
         }
         out
+    }
+
+    /// With `--verify`: the other half of each two-part credential, looked
+    /// for near it while the bytes are at hand.
+    fn find_partners(&self, reported: &mut [Finding], whole: &[u8]) {
+        let rules = self.plan.scanner.rules();
+        for f in reported {
+            let pair = rules
+                .get(&f.rule.id)
+                .and_then(|r| r.spec.verify.as_ref())
+                .and_then(|v| v.pair.as_ref());
+            if let Some(pair) = pair {
+                f.partner =
+                    crate::verify::pair::find(pair, whole, f.location.line, f.secret.expose());
+            }
+        }
     }
 
     /// A history version: only what it introduces. Unchanged lines are
@@ -444,6 +484,7 @@ impl<'p> Collector<'p> {
                 skipped_large: Stats::get(&s.skipped_large),
                 skipped_lfs: Stats::get(&s.skipped_lfs),
                 errors: errors.len() as u64,
+                live: None,
                 elapsed: started.elapsed(),
             },
             findings,

@@ -52,6 +52,10 @@ pub struct ScanPlan {
     pub git_aware: bool,
     /// Keep every candidate with its verdict, for `--explain`.
     pub explain: bool,
+    /// Check each finding's key with its provider (`--verify`), within these bounds.
+    pub verify: Option<crate::verify::Settings>,
+    /// Report only keys the provider accepted (`--only-live`).
+    pub only_live: bool,
     pub output: Output,
 }
 

@@ -32,6 +32,8 @@ pub fn run(args: &ExplainArgs) -> anyhow::Result<ExitCode> {
         threads: 1,
         git_aware: false,
         explain: true,
+        verify: None,
+        only_live: false,
         output: Output {
             format: report::Format::Human,
             path: None,

@@ -110,6 +110,7 @@ fn run_hook(extra: &[String]) -> anyhow::Result<ExitCode> {
     let to = std::env::var("PRE_COMMIT_TO_REF")
         .ok()
         .filter(|s| !s.is_empty());
+    verify_policy(&mut args)?;
     args.fail_on.get_or_insert(FailOn::Error);
     if let (Some(from), Some(to)) = (from, to) {
         args.paths = vec![PathBuf::from(".")];
@@ -135,4 +136,23 @@ fn run_hook(extra: &[String]) -> anyhow::Result<ExitCode> {
     }
     args.paths = named;
     scan::run_as(&args, Invocation::PreCommit, None)
+}
+
+/// A hook never sends keys to providers unless the repository's config
+/// says `[verify] in_hook = true` (then it always does): a commit must not
+/// make network calls the user did not ask for in the config.
+fn verify_policy(args: &mut crate::cli::ScanArgs) -> anyhow::Result<()> {
+    let cwd = std::env::current_dir()?;
+    let in_hook = keylint::plan::load_config(None, &cwd, false)?.is_some_and(|c| c.verify.in_hook);
+    if in_hook {
+        args.verify = true;
+    } else if args.verifies() {
+        eprintln!("keylint: warning: the hook does not verify keys (set `[verify] in_hook = true` in .keylint.toml to let it)");
+        args.verify = false;
+        args.only_live = false;
+        if args.fail_on == Some(FailOn::Live) {
+            args.fail_on = None;
+        }
+    }
+    Ok(())
 }

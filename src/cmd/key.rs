@@ -122,9 +122,17 @@ pub fn run(args: &KeyArgs) -> anyhow::Result<ExitCode> {
             }
             Ok(ExitCode::SUCCESS)
         }
-        KeyAction::List { name } => {
+        KeyAction::List { name, check } => {
             let name = key_name(&resolver, name);
-            list(&resolver, &name)
+            list(&resolver, &name, *check)
+        }
+        KeyAction::Check {
+            providers,
+            name,
+            api_key,
+        } => {
+            let name = key_name(&resolver, name);
+            super::key_check::run(&resolver, providers, &name, api_key.as_deref())
         }
         KeyAction::Rm { provider, name } => {
             let name = key_name(&resolver, name);
@@ -457,7 +465,29 @@ fn import(resolver: &Resolver, provider: &str, name: &str) -> anyhow::Result<Exi
     Ok(ExitCode::SUCCESS)
 }
 
-fn list(resolver: &Resolver, name: &str) -> anyhow::Result<ExitCode> {
+fn list(resolver: &Resolver, name: &str, check: bool) -> anyhow::Result<ExitCode> {
+    // With --check: every winning key asked of its provider first.
+    let mut checked = std::collections::HashMap::new();
+    if check {
+        let keys: Vec<super::key_check::Resolved> = resolver
+            .providers
+            .iter()
+            .filter_map(|p| {
+                let r = resolver.resolve(p, name, None).ok()?;
+                let w = r.winner()?;
+                Some(super::key_check::Resolved {
+                    provider: p.id.clone(),
+                    masked: mask(w.key.expose()),
+                    source: w.source.to_string(),
+                    key: w.key.clone(),
+                })
+            })
+            .collect();
+        let answers = super::key_check::check_keys(&keys)?;
+        for (k, v) in keys.into_iter().zip(answers) {
+            checked.insert(k.provider, super::key_check::describe(&v));
+        }
+    }
     let mut out = std::io::stdout().lock();
     let mut errors = BTreeSet::new();
     let mut any = false;
@@ -472,6 +502,9 @@ fn list(resolver: &Resolver, name: &str) -> anyhow::Result<ExitCode> {
         if let Some(w) = r.winner() {
             any = true;
             write_resolved(&mut out, resolver, &r, w, name)?;
+            if let Some(status) = checked.get(&p.id) {
+                writeln!(out, "{:<14} check: {status}", "")?;
+            }
         }
         // The provider's other named keys in the store.
         if let Ok(stored) = resolver.stored() {

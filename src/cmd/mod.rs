@@ -3,6 +3,7 @@
 mod explain;
 mod hook;
 mod key;
+mod key_check;
 mod rules;
 mod run;
 pub mod scan;

@@ -56,6 +56,15 @@ pub fn run_as(
         result.findings.retain(|f| only.contains(&f.location.path));
         result.summary.findings = result.findings.len();
     }
+    // A baseline records findings as they are, and --explain shows verdicts:
+    // neither needs a provider's answer.
+    if args.write_baseline.is_none() && !args.explain {
+        pipeline::verify(&plan, &mut result, |what| {
+            if !args.quiet {
+                eprintln!("keylint: --verify: {what}");
+            }
+        });
+    }
     let quiet = args.quiet;
     print_diagnostics(&result.warnings, &result.errors, quiet);
     let fail_on = level_of(args.fail_on.unwrap_or(match how {
@@ -99,19 +108,25 @@ pub fn run_as(
     if !quiet {
         hint(&result.findings, fail_on, how, args.staged);
     }
-    Ok(exit_code(&result, fail_on, args.exit_zero))
+    // `--fail-on live`: every level counts, but only when a key is live.
+    let exit_zero = args.exit_zero
+        || (args.fail_on == Some(FailOn::Live) && !result.findings.iter().any(Finding::is_live));
+    Ok(exit_code(&result, fail_on, exit_zero))
 }
 
 fn level_of(f: FailOn) -> Level {
     match f {
         FailOn::Error => Level::Error,
-        FailOn::Warning => Level::Warning,
+        FailOn::Warning | FailOn::Live => Level::Warning,
     }
 }
 
 /// The findings that set the exit code: those at `fail_on` or above.
 fn blocking(findings: &[Finding], fail_on: Level) -> impl Iterator<Item = &Finding> {
-    findings.iter().filter(move |f| f.rule.level() >= fail_on)
+    // A live key blocks whatever its rule's level.
+    findings
+        .iter()
+        .filter(move |f| f.rule.level() >= fail_on || f.is_live())
 }
 
 /// 1 when something at `fail_on` or above was found (unless
@@ -298,6 +313,10 @@ fn plan_from(args: &ScanArgs) -> anyhow::Result<ScanPlan> {
                 && std::env::var("TERM").map_or(true, |t| t != "dumb")
         }
     };
+    let verify = args.verifies().then(|| match &config {
+        Some(c) => c.verify.settings(&c.providers),
+        None => keylint::verify::Settings::default(),
+    });
     Ok(ScanPlan {
         mode,
         scanner,
@@ -306,6 +325,8 @@ fn plan_from(args: &ScanArgs) -> anyhow::Result<ScanPlan> {
         threads: plan::threads(usize::from(args.threads)),
         git_aware: !args.no_git,
         explain: args.explain,
+        verify,
+        only_live: args.only_live,
         output: Output {
             format,
             path: args.output.clone(),

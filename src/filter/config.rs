@@ -22,6 +22,7 @@
 
 use super::paths::PathPatterns;
 use crate::rules::{compile::compile_regex, ProviderSpec, RuleFile, RuleSet, RuleSpec};
+use crate::verify::config::{provider_problem, ProviderSettings, VerifyConfig};
 use crate::{Error, Result};
 use regex::bytes::Regex;
 use serde::Deserialize;
@@ -53,6 +54,12 @@ struct RawConfig {
     #[serde(default)]
     #[allow(dead_code)]
     keys: Option<toml::Table>,
+    /// `[providers.ID]`: per-provider settings (a validator's base URL).
+    #[serde(default)]
+    providers: BTreeMap<String, ProviderSettings>,
+    /// `[verify]`: bounds for `--verify` (`crate::verify::config`).
+    #[serde(default)]
+    verify: VerifyConfig,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -87,6 +94,8 @@ pub struct Config {
     allow_values: Vec<Regex>,
     overrides: BTreeMap<String, RuleOverride>,
     extra: Option<RuleFile>,
+    pub providers: BTreeMap<String, ProviderSettings>,
+    pub verify: VerifyConfig,
 }
 
 impl Config {
@@ -151,6 +160,15 @@ impl Config {
                 })
             })
             .transpose()?;
+        for (id, p) in &raw.providers {
+            if let Some(problem) = provider_problem(id, p) {
+                let at = p.base_url.as_deref().unwrap_or(id);
+                return Err(Error::config(at_key(&file, text, at), problem));
+            }
+        }
+        if let Some(problem) = raw.verify.problem() {
+            return Err(Error::config(at_key(&file, text, "[verify]"), problem));
+        }
         let extra = (!raw.rules.is_empty()).then(|| RuleFile {
             provider: raw.provider.clone().unwrap_or_else(|| ProviderSpec {
                 id: "custom".into(),
@@ -173,6 +191,8 @@ impl Config {
             allow_values,
             overrides: raw.overrides,
             extra,
+            providers: raw.providers,
+            verify: raw.verify,
         })
     }
 
@@ -183,6 +203,14 @@ impl Config {
             set.add(&file, extra.clone())?;
         }
         set.disable(&self.disable, &file)?;
+        for id in self.providers.keys() {
+            if !set.providers().any(|p| &p.id == id) {
+                return Err(Error::config(
+                    &file,
+                    format!("providers.{id}: no provider `{id}` (see `keylint key providers`)"),
+                ));
+            }
+        }
         for (id, o) in &self.overrides {
             let rule = set
                 .files

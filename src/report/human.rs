@@ -11,6 +11,12 @@ const BOLD: Style = Style::new().bold();
 const GUTTER: Style = AnsiColor::Blue.on_default().bold();
 const ERROR: Style = AnsiColor::Red.on_default().bold();
 const WARNING: Style = AnsiColor::Yellow.on_default().bold();
+/// A live key must stand out from every other line.
+const LIVE: Style = Style::new()
+    .fg_color(Some(anstyle::Color::Ansi(AnsiColor::White)))
+    .bg_color(Some(anstyle::Color::Ansi(AnsiColor::Red)))
+    .bold();
+const DIM: Style = Style::new().dimmed();
 
 struct Paint {
     on: bool,
@@ -45,15 +51,29 @@ fn escaped_line(text: &str, start: usize, end: usize) -> (String, usize, usize) 
 pub fn render(w: &mut dyn Write, findings: &[Finding], opts: RenderOptions) -> io::Result<()> {
     let p = Paint { on: opts.color };
     for f in findings {
-        let level = f.rule.level();
+        let level = if f.is_live() {
+            Level::Error
+        } else {
+            f.rule.level()
+        };
         let color = match level {
             Level::Error => ERROR,
             Level::Warning => WARNING,
         };
         let level = level.as_str();
+        let status = match &f.validation {
+            Some(v) if v.status.is_live() => {
+                format!(
+                    " {}",
+                    p.wrap(LIVE, &format!(" {} ", v.status.as_str().to_uppercase()))
+                )
+            }
+            Some(v) => format!(" {}", p.wrap(DIM, &format!("[{}]", v.status.as_str()))),
+            None => String::new(),
+        };
         writeln!(
             w,
-            "{}{} {}",
+            "{}{} {}{status}",
             p.wrap(color, &format!("{level}[{}]", f.rule.id)),
             p.wrap(BOLD, ":"),
             p.wrap(
@@ -106,6 +126,21 @@ pub fn render(w: &mut dyn Write, findings: &[Finding], opts: RenderOptions) -> i
                 p.wrap(color, &"^".repeat((end - start).max(1)))
             )?;
         }
+        if let Some(v) = &f.validation {
+            writeln!(
+                w,
+                "{pad} {} {}: {} — {}{}",
+                p.wrap(GUTTER, "="),
+                p.wrap(BOLD, "verify"),
+                v.status.as_str(),
+                v.status.sentence(),
+                if v.detail.is_empty() {
+                    String::new()
+                } else {
+                    format!(" ({})", escape(&v.detail))
+                }
+            )?;
+        }
         writeln!(
             w,
             "{pad} {} {}: {}",
@@ -137,9 +172,10 @@ pub fn render(w: &mut dyn Write, findings: &[Finding], opts: RenderOptions) -> i
 /// One line: what was scanned, what was found, how long it took.
 pub fn summary_line(s: &Summary) -> String {
     let mut line = format!(
-        "keylint: {} finding{} in {} file{} ({}) in {:.2}s",
+        "keylint: {} finding{}{} in {} file{} ({}) in {:.2}s",
         s.findings,
         if s.findings == 1 { "" } else { "s" },
+        s.live.map_or(String::new(), |n| format!(" ({n} live)")),
         s.files,
         if s.files == 1 { "" } else { "s" },
         human_bytes(s.bytes),

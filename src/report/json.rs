@@ -45,6 +45,9 @@ pub struct JsonFinding<'a> {
     pub url: Option<&'a str>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub commit: Option<&'a CommitInfo>,
+    /// What the provider said about the key (`--verify`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub validation: Option<&'a crate::verify::Validation>,
 }
 
 impl<'a> JsonFinding<'a> {
@@ -71,6 +74,7 @@ impl<'a> JsonFinding<'a> {
             help: &f.rule.help,
             url: f.rule.url.as_deref(),
             commit: f.commit.as_ref(),
+            validation: f.validation.as_ref(),
         }
     }
 }

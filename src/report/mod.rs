@@ -23,6 +23,9 @@ pub struct Summary {
     /// Git LFS pointers: their content is not in the repository.
     pub skipped_lfs: u64,
     pub errors: u64,
+    /// With `--verify`: findings whose key the provider accepted.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub live: Option<usize>,
     #[serde(skip)]
     pub elapsed: Duration,
 }

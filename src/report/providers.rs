@@ -24,10 +24,28 @@ pub fn json(rules: &Rules, selected: &[&CompiledRule]) -> Value {
                     "tags": r.meta.tags,
                     "looks_like": looks_like(r),
                     "env_vars": provider.map(|p| p.env_vars.clone()).unwrap_or_default(),
+                    "verify": verify_call(r),
                 })
             })
             .collect(),
     )
+}
+
+/// How `--verify` checks this rule's keys: `GET https://host/path`, or
+/// why it does not; null without a validator.
+fn verify_call(r: &CompiledRule) -> Value {
+    match &r.spec.verify {
+        None => Value::Null,
+        Some(v) => match &v.none {
+            Some(why) => json!(format!("not checked: {why}")),
+            None => json!(format!(
+                "{} {}{}",
+                v.method.as_str(),
+                v.base_url.as_deref().unwrap_or(""),
+                v.path.as_deref().unwrap_or("/")
+            )),
+        },
+    }
 }
 
 /// What a secret of this rule looks like, from its first example: the

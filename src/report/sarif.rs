@@ -235,8 +235,21 @@ fn result(f: &Finding, rule_index: usize) -> sarif::Result {
     if let Some(c) = &f.commit {
         props.insert("commit".into(), serde_json::to_value(c).unwrap_or_default());
     }
+    if let Some(v) = &f.validation {
+        props.insert(
+            "validation".into(),
+            serde_json::to_value(v).unwrap_or_default(),
+        );
+    }
+    let checked = f.validation.as_ref().map_or(String::new(), |v| {
+        format!(
+            " The key is {}: {}.",
+            v.status.as_str(),
+            v.status.sentence()
+        )
+    });
     let message = format!(
-        "{} ({}) found: {}. {}",
+        "{} ({}) found: {}.{checked} {}",
         f.rule.description,
         f.rule.provider,
         f.secret.redacted(),
@@ -245,7 +258,12 @@ fn result(f: &Finding, rule_index: usize) -> sarif::Result {
     sarif::Result::builder()
         .rule_id(f.rule.id.clone())
         .rule_index(rule_index as i64)
-        .level(level(f.rule.level()))
+        // A key the provider accepted is an error whatever the rule's confidence.
+        .level(level(if f.is_live() {
+            Level::Error
+        } else {
+            f.rule.level()
+        }))
         .message(sarif::Message::builder().text(message).build())
         .locations(vec![location])
         .partial_fingerprints(fingerprints)

@@ -170,6 +170,9 @@ fn validate_file(origin: &str, file: &RuleFile) -> Result<()> {
         if rule.help.trim().is_empty() {
             return bad("help is empty: say how to fix a finding");
         }
+        if let Some(problem) = rule.verify.as_ref().and_then(|v| v.problem()) {
+            return bad(&format!("[rules.verify]: {problem}"));
+        }
     }
     Ok(())
 }

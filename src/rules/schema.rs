@@ -144,6 +144,10 @@ pub struct RuleSpec {
     /// Inputs that must produce no finding from this rule.
     #[serde(default)]
     pub counter_examples: Vec<String>,
+    /// How `--verify` asks the provider whether a found key is live
+    /// (`[rules.verify]`, see `crate::verify::spec`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub verify: Option<crate::verify::spec::VerifySpec>,
 }
 
 /// A credential-shaped value published as public by its provider.

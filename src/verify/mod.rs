@@ -1,0 +1,473 @@
+//! Opt-in live validation: is a found (or resolved) key accepted by its
+//! provider? Each rule file declares its validator as data ([`spec`]); the
+//! few that need code live in [`special`]. [`Verifier::check`] runs the
+//! distinct keys through bounded workers ([`http`]) and answers one
+//! [`Validation`] per key. Off by default: nothing here runs unless
+//! `--verify` (or `keylint key check`) asks.
+
+pub mod config;
+pub mod http;
+pub mod pair;
+pub mod spec;
+pub mod special;
+
+use crate::finding::Secret;
+use serde::{Deserialize, Serialize};
+use spec::VerifySpec;
+use std::collections::{BTreeMap, HashMap, VecDeque};
+use std::sync::{Arc, Condvar, Mutex};
+use std::time::{Duration, Instant};
+
+/// What the provider said about a key.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Deserialize, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Status {
+    Live,
+    LiveNoCredits,
+    LiveRestricted,
+    Invalid,
+    RateLimited,
+    Unknown,
+    NotChecked,
+}
+
+impl Status {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Status::Live => "live",
+            Status::LiveNoCredits => "live-no-credits",
+            Status::LiveRestricted => "live-restricted",
+            Status::Invalid => "invalid",
+            Status::RateLimited => "rate-limited",
+            Status::Unknown => "unknown",
+            Status::NotChecked => "not-checked",
+        }
+    }
+
+    /// One plain sentence for a person.
+    pub fn sentence(self) -> &'static str {
+        match self {
+            Status::Live => "the provider accepted this key: it works, revoke it now",
+            Status::LiveNoCredits => "the key is valid but its account is out of credits: it works again once someone tops up, revoke it",
+            Status::LiveRestricted => "the key is valid but lacks the plan or scope for the check: it still works, revoke it",
+            Status::Invalid => "the provider rejected this key: it is revoked or was never valid",
+            Status::RateLimited => "the provider kept answering \"rate limited\": try again later",
+            Status::Unknown => "the check gave no answer keylint recognises",
+            Status::NotChecked => "not checked",
+        }
+    }
+
+    /// The key works (whatever it may do with it): what `--only-live` and
+    /// `--fail-on live` look for.
+    pub fn is_live(self) -> bool {
+        matches!(
+            self,
+            Status::Live | Status::LiveNoCredits | Status::LiveRestricted
+        )
+    }
+}
+
+/// The outcome of checking one key.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Validation {
+    pub status: Status,
+    /// The provider's HTTP status, when it answered.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub http_status: Option<u16>,
+    /// RFC 3339, when a request was made.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub checked_at: Option<String>,
+    /// Why, in a few words (never the key).
+    pub detail: String,
+}
+
+impl Validation {
+    pub fn not_checked(detail: impl Into<String>) -> Self {
+        Validation {
+            status: Status::NotChecked,
+            http_status: None,
+            checked_at: None,
+            detail: detail.into(),
+        }
+    }
+    fn unknown(detail: impl Into<String>) -> Self {
+        Validation {
+            status: Status::Unknown,
+            http_status: None,
+            checked_at: Some(now()),
+            detail: detail.into(),
+        }
+    }
+}
+
+fn now() -> String {
+    jiff::Timestamp::now()
+        .round(jiff::Unit::Second)
+        .unwrap_or_else(|_| jiff::Timestamp::now())
+        .to_string()
+}
+
+/// How hard a run may push: bounds on time and concurrency.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    /// One request, connect to last byte.
+    pub timeout: Duration,
+    /// Every check of the run; what has not started by then is `unknown`.
+    pub budget: Duration,
+    /// Requests in flight at once, overall.
+    pub concurrency: usize,
+    /// Requests in flight at once to one provider.
+    pub per_provider: usize,
+    /// Retries of a 429.
+    pub retries: u32,
+    /// The longest `Retry-After` honoured; a longer one ends as `rate-limited`.
+    pub max_retry_wait: Duration,
+    /// `[providers.ID] base_url` from `.keylint.toml`.
+    pub base_urls: BTreeMap<String, String>,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Settings {
+            timeout: Duration::from_secs(10),
+            budget: Duration::from_secs(120),
+            concurrency: 16,
+            per_provider: 8,
+            retries: 2,
+            max_retry_wait: Duration::from_secs(10),
+            base_urls: BTreeMap::new(),
+        }
+    }
+}
+
+/// One key to check with one validator.
+#[derive(Debug, Clone)]
+pub struct Job {
+    pub provider: String,
+    pub spec: Arc<VerifySpec>,
+    pub key: Secret,
+    pub partner: Option<Secret>,
+}
+
+impl Job {
+    /// The base URL in effect: the config's override, else the rule's.
+    pub fn base_url<'a>(&'a self, settings: &'a Settings) -> Option<&'a str> {
+        settings
+            .base_urls
+            .get(&self.provider)
+            .map(String::as_str)
+            .or(self.spec.base_url.as_deref())
+    }
+
+    /// Same provider and the same key material: one request answers both.
+    fn identity(&self) -> (String, Vec<String>) {
+        let mut parts = vec![self.key.expose().to_string()];
+        if let Some(p) = &self.partner {
+            parts.push(p.expose().to_string());
+        }
+        parts.sort();
+        (self.provider.clone(), parts)
+    }
+}
+
+/// Runs checks within [`Settings`]' bounds.
+pub struct Verifier {
+    settings: Settings,
+    client: http::Client,
+}
+
+impl Verifier {
+    pub fn new(settings: Settings) -> Self {
+        let client = http::Client::new(&settings);
+        Verifier { settings, client }
+    }
+
+    pub fn settings(&self) -> &Settings {
+        &self.settings
+    }
+
+    /// What `--verify` is about to send where, for the one stderr line:
+    /// `3 key(s): api.openai.com (2), api.github.com (1)`.
+    pub fn destinations(&self, jobs: &[Job]) -> String {
+        let mut seen = std::collections::HashSet::new();
+        let mut hosts: BTreeMap<String, usize> = BTreeMap::new();
+        for j in jobs {
+            if !j.spec.checks() || !seen.insert(j.identity()) {
+                continue;
+            }
+            let host = j
+                .base_url(&self.settings)
+                .and_then(|u| u.split_once("://"))
+                .map_or("?".to_string(), |(_, rest)| {
+                    rest.split('/').next().unwrap_or("").to_string()
+                });
+            let host = if self.settings.base_urls.contains_key(&j.provider) {
+                format!("{host} [{} base URL from .keylint.toml]", j.provider)
+            } else {
+                host
+            };
+            *hosts.entry(host).or_default() += 1;
+        }
+        let n: usize = hosts.values().sum();
+        let list: Vec<String> = hosts.iter().map(|(h, c)| format!("{h} ({c})")).collect();
+        if n == 0 {
+            "no key has a validator: nothing is sent".to_string()
+        } else {
+            format!(
+                "sending {n} distinct key(s), each only to its own provider: {}",
+                list.join(", ")
+            )
+        }
+    }
+
+    /// One validation per job, in order. Identical keys are checked once;
+    /// at most `concurrency` requests run at once, and `per_provider` to
+    /// one provider; past the budget, what has not started is `unknown`.
+    pub fn check(&self, jobs: &[Job]) -> Vec<Validation> {
+        let deadline = Instant::now() + self.settings.budget;
+        // Distinct keys, and which jobs each answers.
+        let mut first: HashMap<(String, Vec<String>), usize> = HashMap::new();
+        let mut distinct: Vec<usize> = Vec::new();
+        let mut answer_of: Vec<usize> = Vec::with_capacity(jobs.len());
+        for (i, j) in jobs.iter().enumerate() {
+            let slot = *first.entry(j.identity()).or_insert_with(|| {
+                distinct.push(i);
+                distinct.len() - 1
+            });
+            answer_of.push(slot);
+        }
+        let results: Vec<Mutex<Option<Validation>>> =
+            distinct.iter().map(|_| Mutex::new(None)).collect();
+        let queue = Mutex::new(Queue {
+            waiting: (0..distinct.len()).collect(),
+            busy: HashMap::new(),
+        });
+        let freed = Condvar::new();
+        let workers = self.settings.concurrency.clamp(1, 256).min(distinct.len());
+        let work = || loop {
+            let Some(slot) = next(&queue, &freed, jobs, &distinct, self.settings.per_provider)
+            else {
+                return;
+            };
+            let job = &jobs[distinct[slot]];
+            let v = if Instant::now() >= deadline {
+                Validation::unknown("the run's time budget for checks was spent")
+            } else {
+                self.check_one(job, deadline)
+            };
+            *lock(&results[slot]) = Some(v);
+            let mut q = lock(&queue);
+            if let Some(n) = q.busy.get_mut(&job.provider) {
+                *n -= 1;
+            }
+            drop(q);
+            freed.notify_all();
+        };
+        std::thread::scope(|s| {
+            let mut started = 0;
+            for _ in 0..workers {
+                if std::thread::Builder::new()
+                    .name("keylint-verify".into())
+                    .spawn_scoped(s, work)
+                    .is_ok()
+                {
+                    started += 1;
+                }
+            }
+            if started == 0 {
+                work();
+            }
+        });
+        let results: Vec<Validation> = results
+            .into_iter()
+            .map(|m| {
+                m.into_inner()
+                    .unwrap_or_else(|e| e.into_inner())
+                    .unwrap_or_else(|| Validation::unknown("not run"))
+            })
+            .collect();
+        answer_of.into_iter().map(|i| results[i].clone()).collect()
+    }
+
+    /// One key, with the 429 retries.
+    fn check_one(&self, job: &Job, deadline: Instant) -> Validation {
+        if let Some(why) = &job.spec.none {
+            return Validation::not_checked(why.clone());
+        }
+        let v = match job.spec.special {
+            Some(spec::Special::AwsSts) => {
+                special::aws_sts(&self.client, job, &self.settings, deadline)
+            }
+            None => self.client.check(job, &self.settings, deadline),
+        };
+        // Errors from the transport may quote a URL with the key in it.
+        Validation {
+            detail: scrub(&v.detail, job),
+            ..v
+        }
+    }
+}
+
+/// The detail with the key (and its partner) replaced by the redacted form.
+fn scrub(detail: &str, job: &Job) -> String {
+    let mut d = detail.replace(job.key.expose(), &job.key.redacted());
+    if let Some(p) = &job.partner {
+        d = d.replace(p.expose(), &p.redacted());
+    }
+    d
+}
+
+/// Checks every finding's key with its rule's validator; a finding whose
+/// rule has none is `not-checked`. `announce` is told once, before any
+/// request, what goes where.
+pub fn verify_findings(
+    findings: &mut [crate::finding::Finding],
+    rules: &crate::rules::Rules,
+    settings: &Settings,
+    announce: impl FnOnce(&str),
+) {
+    let mut specs: HashMap<&str, Option<Arc<VerifySpec>>> = HashMap::new();
+    let mut jobs = Vec::new();
+    let mut of = Vec::new();
+    for (i, f) in findings.iter().enumerate() {
+        let spec = specs
+            .entry(f.rule.id.as_str())
+            .or_insert_with(|| {
+                rules
+                    .get(&f.rule.id)
+                    .and_then(|r| r.spec.verify.clone())
+                    .map(Arc::new)
+            })
+            .clone();
+        match spec {
+            Some(spec) => {
+                jobs.push(Job {
+                    provider: f.rule.provider_id.clone(),
+                    spec,
+                    key: f.secret.clone(),
+                    partner: f.partner.clone(),
+                });
+                of.push(i);
+            }
+            None => of.push(usize::MAX),
+        }
+    }
+    let verifier = Verifier::new(settings.clone());
+    announce(&verifier.destinations(&jobs));
+    let mut answers = verifier.check(&jobs).into_iter();
+    for (f, i) in findings.iter_mut().zip(of) {
+        f.validation = Some(if i == usize::MAX {
+            Validation::not_checked("no validator for this rule")
+        } else {
+            answers
+                .next()
+                .unwrap_or_else(|| Validation::unknown("not run"))
+        });
+    }
+}
+
+/// A job for a key resolved for `provider` (`keylint key check`): the
+/// validator of the provider's rule whose pattern the key fits, else of its
+/// first rule that has one. `None` when no rule of the provider has one.
+pub fn job_for_key(rules: &crate::rules::Rules, provider: &str, key: &Secret) -> Option<Job> {
+    let candidates: Vec<_> = rules
+        .rules
+        .iter()
+        .filter(|r| r.meta.provider_id == provider && r.spec.verify.is_some())
+        .collect();
+    let fits = candidates.iter().find(|r| {
+        r.matcher()
+            .is_ok_and(|m| m.regex.is_match(format!(" {} ", key.expose()).as_bytes()))
+    });
+    let rule = fits.or(candidates.first())?;
+    Some(Job {
+        provider: provider.to_string(),
+        spec: Arc::new(rule.spec.verify.clone()?),
+        key: key.clone(),
+        partner: None,
+    })
+}
+
+struct Queue {
+    waiting: VecDeque<usize>,
+    busy: HashMap<String, usize>,
+}
+
+/// The next distinct key whose provider has room, waiting while every
+/// waiting key's provider is at its bound; `None` when nothing is left.
+fn next(
+    queue: &Mutex<Queue>,
+    freed: &Condvar,
+    jobs: &[Job],
+    distinct: &[usize],
+    per_provider: usize,
+) -> Option<usize> {
+    let mut q = lock(queue);
+    loop {
+        if q.waiting.is_empty() {
+            return None;
+        }
+        let pos = q.waiting.iter().position(|&slot| {
+            q.busy
+                .get(&jobs[distinct[slot]].provider)
+                .is_none_or(|&n| n < per_provider.max(1))
+        });
+        if let Some(pos) = pos {
+            let slot = q.waiting.remove(pos)?;
+            *q.busy
+                .entry(jobs[distinct[slot]].provider.clone())
+                .or_default() += 1;
+            return Some(slot);
+        }
+        q = freed.wait(q).unwrap_or_else(|e| e.into_inner());
+    }
+}
+
+fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn statuses_have_kebab_names_and_live_covers_valid_keys() {
+        let all = [
+            Status::Live,
+            Status::LiveNoCredits,
+            Status::LiveRestricted,
+            Status::Invalid,
+            Status::RateLimited,
+            Status::Unknown,
+            Status::NotChecked,
+        ];
+        for s in all {
+            assert_eq!(serde_json::to_value(s).unwrap(), s.as_str());
+            assert!(!s.sentence().is_empty());
+        }
+        let live: Vec<_> = all.iter().filter(|s| s.is_live()).collect();
+        assert_eq!(live.len(), 3);
+    }
+
+    #[test]
+    fn a_rule_without_an_endpoint_is_not_checked_and_sends_nothing() {
+        let spec = Arc::new(VerifySpec {
+            none: Some("no read-only endpoint".into()),
+            ..VerifySpec::default()
+        });
+        let job = Job {
+            provider: "x".into(),
+            spec,
+            key: Secret::new("k"),
+            partner: None,
+        };
+        let v = Verifier::new(Settings::default());
+        assert!(v
+            .destinations(std::slice::from_ref(&job))
+            .contains("nothing is sent"));
+        let out = v.check(&[job]);
+        assert_eq!(out[0].status, Status::NotChecked);
+        assert_eq!(out[0].detail, "no read-only endpoint");
+    }
+}
