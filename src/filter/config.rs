@@ -11,6 +11,9 @@
 //! [overrides.generic-secret]         # per-rule thresholds
 //! entropy = 3.5
 //!
+//! [vocabulary]                       # words added to rules/vocabulary.toml's lists
+//! stock_values = ["acme-demo"]
+//!
 //! [[rules]]                          # extra rules, same schema as rules/*.toml
 //! id = "acme-internal-token"
 //! ...
@@ -21,7 +24,9 @@
 //! Unknown keys and bad regexes are errors naming the file, line and key.
 
 use super::paths::PathPatterns;
-use crate::rules::{compile::compile_regex, ProviderSpec, RuleFile, RuleSet, RuleSpec};
+use crate::rules::{
+    compile::compile_regex, ProviderSpec, RuleFile, RuleSet, RuleSpec, VocabularySpec,
+};
 use crate::{Error, Result};
 use regex::bytes::Regex;
 use serde::Deserialize;
@@ -45,6 +50,9 @@ struct RawConfig {
     provider: Option<ProviderSpec>,
     #[serde(default)]
     rules: Vec<RuleSpec>,
+    /// Words added to the generic detector's lists (`rules/vocabulary.toml`).
+    #[serde(default)]
+    vocabulary: Option<VocabularySpec>,
     /// `[run]` and `[keys]` belong to the key resolver, which reads and
     /// checks them itself (`keys::project`); the scanner leaves them alone.
     #[serde(default)]
@@ -87,6 +95,7 @@ pub struct Config {
     allow_values: Vec<Regex>,
     overrides: BTreeMap<String, RuleOverride>,
     extra: Option<RuleFile>,
+    vocabulary: Option<VocabularySpec>,
 }
 
 impl Config {
@@ -159,7 +168,11 @@ impl Config {
             }),
             rules: raw.rules,
             credential_files: vec![],
+            example_documents: vec![],
         });
+        if let Some(v) = &raw.vocabulary {
+            v.check(&file)?;
+        }
         let root = path
             .parent()
             .filter(|p| !p.as_os_str().is_empty())
@@ -173,6 +186,7 @@ impl Config {
             allow_values,
             overrides: raw.overrides,
             extra,
+            vocabulary: raw.vocabulary,
         })
     }
 
@@ -183,6 +197,9 @@ impl Config {
             set.add(&file, extra.clone())?;
         }
         set.disable(&self.disable, &file)?;
+        if let Some(v) = &self.vocabulary {
+            set.vocabulary.extend(v);
+        }
         for (id, o) in &self.overrides {
             let rule = set
                 .files

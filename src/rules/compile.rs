@@ -25,6 +25,7 @@ pub struct CompiledRule {
     pub entropy: Option<f64>,
     pub checksum: Option<Checksum>,
     pub validate: Vec<Validator>,
+    pub params: ValidatorParams,
     pub lines_before: usize,
     pub bytes_after: usize,
     pub placeholder_check: bool,
@@ -112,6 +113,11 @@ pub struct Rules {
     pub rules: Vec<CompiledRule>,
     pub providers: Vec<ProviderSpec>,
     pub credential_files: Vec<CredentialFileSpec>,
+    /// The generic detector's word lists.
+    pub vocabulary: super::Vocabulary,
+    /// Reserved example credentials that mark a documentation file, with
+    /// what they are.
+    pub example_documents: Vec<(Regex, String)>,
     /// Matches any rule's keyword, ASCII case-insensitively.
     pub(crate) prefilter: AhoCorasick,
     /// For each prefilter pattern, the rules it gates.
@@ -154,7 +160,20 @@ impl Rules {
             .kind(Some(aho_corasick::AhoCorasickKind::DFA))
             .build(&keywords)
             .map_err(|e| Error::Other(format!("building keyword prefilter: {e}")))?;
+        let mut example_documents = Vec::new();
+        for loaded in &set.files {
+            for d in &loaded.file.example_documents {
+                let regex = compile_regex(&d.regex).map_err(|e| Error::Regex {
+                    file: loaded.origin.clone(),
+                    rule: "example_documents".into(),
+                    message: regex_message(&d.regex, &e),
+                })?;
+                example_documents.push((regex, d.description.clone()));
+            }
+        }
         Ok(Rules {
+            vocabulary: super::Vocabulary::compile(&set.vocabulary)?,
+            example_documents,
             rules,
             providers: set.providers().cloned().collect(),
             credential_files: set
@@ -203,6 +222,7 @@ fn compile_rule(origin: &str, provider: &ProviderSpec, spec: &RuleSpec) -> Compi
         entropy: spec.entropy,
         checksum: spec.checksum,
         validate: spec.validate.clone(),
+        params: spec.params,
         lines_before: spec.lines_before,
         bytes_after: spec.bytes_after,
         placeholder_check: !spec.no_placeholder_check,
