@@ -11,8 +11,6 @@ fn main() {
         .filter_map(|e| e.ok())
         .map(|e| e.path())
         .filter(|p| p.extension().is_some_and(|x| x == "toml"))
-        // The generic detector's word lists, loaded by `rules::vocabulary`.
-        .filter(|p| p.file_name().is_some_and(|n| n != "vocabulary.toml"))
         .collect();
     names.sort();
     let mut out = String::from("/// Built-in rule files: (file name, contents).\npub static BUILTIN_RULE_FILES: &[(&str, &str)] = &[\n");

@@ -11,7 +11,7 @@
 //! [overrides.generic-secret]         # per-rule thresholds
 //! entropy = 3.5
 //!
-//! [vocabulary]                       # words added to rules/vocabulary.toml's lists
+//! [vocabulary]                       # words added to rules/vocabulary/generic.toml's lists
 //! stock_values = ["acme-demo"]
 //!
 //! [[rules]]                          # extra rules, same schema as rules/*.toml
@@ -50,7 +50,7 @@ struct RawConfig {
     provider: Option<ProviderSpec>,
     #[serde(default)]
     rules: Vec<RuleSpec>,
-    /// Words added to the generic detector's lists (`rules/vocabulary.toml`).
+    /// Words added to the generic detector's lists (`rules/vocabulary/generic.toml`).
     #[serde(default)]
     vocabulary: Option<VocabularySpec>,
     /// `[run]` and `[keys]` belong to the key resolver, which reads and

@@ -33,7 +33,7 @@ pub struct LoadedFile {
 #[derive(Debug, Clone, Default)]
 pub struct RuleSet {
     pub files: Vec<LoadedFile>,
-    /// The generic detector's word lists (`rules/vocabulary.toml`, extended
+    /// The generic detector's word lists (`rules/vocabulary/generic.toml`, extended
     /// by a config's `[vocabulary]`).
     pub vocabulary: VocabularySpec,
 }
@@ -55,7 +55,7 @@ impl RuleSet {
     }
 
     /// Every `*.toml` in `dir`, in name order: for developing rules without
-    /// rebuilding keylint. Its `vocabulary.toml`, if any, replaces the
+    /// rebuilding keylint. Its `vocabulary/generic.toml`, if any, replaces the
     /// built-in vocabulary.
     pub fn from_dir(dir: &std::path::Path) -> Result<Self> {
         let mut paths: Vec<_> = std::fs::read_dir(dir)
@@ -70,12 +70,13 @@ impl RuleSet {
         };
         for path in paths {
             let text = std::fs::read_to_string(&path).map_err(|e| Error::io(&path, e))?;
-            let origin = path.display().to_string();
-            if path.file_name().is_some_and(|n| n == "vocabulary.toml") {
-                set.vocabulary = VocabularySpec::parse(&origin, &text)?;
-            } else {
-                set.add_toml(&origin, &text)?;
-            }
+            set.add_toml(&path.display().to_string(), &text)?;
+        }
+        let vocabulary = dir.join("vocabulary").join("generic.toml");
+        if vocabulary.is_file() {
+            let text =
+                std::fs::read_to_string(&vocabulary).map_err(|e| Error::io(&vocabulary, e))?;
+            set.vocabulary = VocabularySpec::parse(&vocabulary.display().to_string(), &text)?;
         }
         Ok(set)
     }

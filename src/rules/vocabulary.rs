@@ -1,4 +1,4 @@
-//! The generic detector's vocabulary as data (`rules/vocabulary.toml`):
+//! The generic detector's vocabulary as data (`rules/vocabulary/generic.toml`):
 //! credential words, stock values, references, placeholders, well-known JWT
 //! keys. The engine keeps the logic; these lists say which words it applies
 //! to. A repository extends them from `.keylint.toml`'s `[vocabulary]`.
@@ -10,8 +10,8 @@ use std::collections::HashSet;
 use std::sync::OnceLock;
 
 /// The vocabulary file compiled into the binary.
-pub const BUILTIN_ORIGIN: &str = "rules/vocabulary.toml";
-const BUILTIN_TEXT: &str = include_str!("../../rules/vocabulary.toml");
+pub const BUILTIN_ORIGIN: &str = "rules/vocabulary/generic.toml";
+const BUILTIN_TEXT: &str = include_str!("../../rules/vocabulary/generic.toml");
 
 /// The on-disk lists. Every list is extendable: loading appends.
 #[derive(Debug, Clone, Default, Deserialize, Serialize)]
