@@ -23,6 +23,8 @@ pub struct VocabularySpec {
     pub key_qualifiers: Vec<String>,
     pub password_suffixes: Vec<String>,
     pub secret_suffixes: Vec<String>,
+    pub public_words: Vec<String>,
+    pub reverse_dns_roots: Vec<String>,
     pub hash_words: Vec<String>,
     pub stock_values: Vec<String>,
     pub references: Vec<String>,
@@ -48,7 +50,7 @@ impl VocabularySpec {
         Ok(spec)
     }
 
-    fn lists(&self) -> [(&'static str, &Vec<String>); 14] {
+    fn lists(&self) -> [(&'static str, &Vec<String>); 16] {
         [
             ("password_words", &self.password_words),
             ("secret_words", &self.secret_words),
@@ -56,6 +58,8 @@ impl VocabularySpec {
             ("key_qualifiers", &self.key_qualifiers),
             ("password_suffixes", &self.password_suffixes),
             ("secret_suffixes", &self.secret_suffixes),
+            ("public_words", &self.public_words),
+            ("reverse_dns_roots", &self.reverse_dns_roots),
             ("hash_words", &self.hash_words),
             ("stock_values", &self.stock_values),
             ("references", &self.references),
@@ -103,6 +107,8 @@ impl VocabularySpec {
             &mut self.key_qualifiers,
             &mut self.password_suffixes,
             &mut self.secret_suffixes,
+            &mut self.public_words,
+            &mut self.reverse_dns_roots,
             &mut self.hash_words,
             &mut self.stock_values,
             &mut self.references,
@@ -132,6 +138,8 @@ pub struct Vocabulary {
     pub key_qualifiers: HashSet<String>,
     pub password_suffixes: Vec<String>,
     pub secret_suffixes: Vec<String>,
+    pub public_words: HashSet<String>,
+    pub reverse_dns_roots: HashSet<String>,
     pub hash_words: HashSet<String>,
     pub stock_values: HashSet<String>,
     pub references: Substrings,
@@ -180,6 +188,8 @@ impl Vocabulary {
             key_qualifiers: set(&spec.key_qualifiers),
             password_suffixes: spec.password_suffixes.clone(),
             secret_suffixes: spec.secret_suffixes.clone(),
+            public_words: set(&spec.public_words),
+            reverse_dns_roots: set(&spec.reverse_dns_roots),
             hash_words: set(&spec.hash_words),
             stock_values: set(&spec.stock_values),
             references: Substrings::new(&spec.references)?,

@@ -188,6 +188,13 @@ pub fn reject_assignment(
     if a.namespaced {
         return Some("a `::`-qualified type name, not a variable");
     }
+    let words = name_words(a.name);
+    if words.iter().any(|w| vocab.public_words.contains(w)) {
+        return Some("the name says the value is public (`PublicKeyToken`, `publicKey`)");
+    }
+    if is_reverse_dns(a.name, &words, vocab) {
+        return Some("a reverse-DNS name (Maven coordinate, Java package), not a variable");
+    }
     let v = a.value;
     let min_len = match kind {
         NameKind::Password => params.min_password_length,
@@ -204,8 +211,16 @@ pub fn reject_assignment(
     if vocab.stock_values.contains(lower_str) {
         return Some("a stock example value");
     }
+    if is_stock_word_with_counter(v, vocab, params) {
+        return Some("a stock word with a counter (`test123`, `bar1`): an example value");
+    }
+    if is_ui_label(v) {
+        return Some("a label or translated text, not a credential");
+    }
+    if is_password_hash(v) || words.iter().any(|w| vocab.hash_words.contains(w)) {
+        return Some("a hash or digest, not a secret");
+    }
     // `password: password`, `token = authToken`: the value repeats the name.
-    let words = name_words(a.name);
     if words
         .iter()
         .any(|w| w.len() >= 3 && lower_str.contains(w.as_str()))
@@ -230,15 +245,80 @@ pub fn reject_assignment(
             return Some("an unquoted word in code");
         }
     }
-    if kind == NameKind::Secret {
-        if words.iter().any(|w| vocab.hash_words.contains(w)) {
-            return Some("a hash or digest, not a secret");
-        }
-        if shannon_entropy(v) < params.min_secret_entropy {
-            return Some("low entropy");
-        }
+    if kind == NameKind::Secret && shannon_entropy(v) < params.min_secret_entropy {
+        return Some("low entropy");
     }
     None
+}
+
+/// `io.jsonwebtoken:jjwt-gson`, `com.example.token`: a dotted name whose
+/// first segment is a top-level domain names a package or artifact.
+fn is_reverse_dns(name: &[u8], words: &[String], vocab: &Vocabulary) -> bool {
+    let first = name.split(|&b| b == b'.').next().unwrap_or(name);
+    name.contains(&b'.')
+        && words.len() >= 2
+        && first.len() == words[0].len()
+        && vocab.reverse_dns_roots.contains(&words[0])
+}
+
+/// `test123`, `bar1`, `root123`, `Test@12345`, `jira_123456`: a stock
+/// word, an English word or a short stem, then an ascending counter from 0
+/// or 1 (or one digit). Random values almost never end in such a counter.
+fn is_stock_word_with_counter(v: &[u8], vocab: &Vocabulary, params: &ValidatorParams) -> bool {
+    let digits = v.iter().rev().take_while(|b| b.is_ascii_digit()).count();
+    if digits == 0 || digits > 9 || digits == v.len() {
+        return false;
+    }
+    let (stem, counter) = v.split_at(v.len() - digits);
+    let ascending = counter.len() == 1
+        || (matches!(counter[0], b'0' | b'1') && counter.windows(2).all(|w| w[1] == w[0] + 1));
+    if !ascending {
+        return false;
+    }
+    let stem = stem
+        .strip_suffix(b"_")
+        .or_else(|| stem.strip_suffix(b"@"))
+        .or_else(|| stem.strip_suffix(b"-"))
+        .or_else(|| stem.strip_suffix(b"."))
+        .unwrap_or(stem);
+    if stem.is_empty() || !stem.iter().all(|b| b.is_ascii_alphabetic()) {
+        return false;
+    }
+    let lower = stem.to_ascii_lowercase();
+    stem.len() <= 4
+        || vocab
+            .stock_values
+            .contains(std::str::from_utf8(&lower).unwrap_or(""))
+        || is_english_word(stem, params)
+}
+
+/// `Heslo:`, `パスワード：`, `忘记密码`: a form label or its translation. A
+/// password ends in a colon rarely, and is mostly non-ASCII more rarely.
+fn is_ui_label(v: &[u8]) -> bool {
+    let non_ascii = v.iter().filter(|b| !b.is_ascii()).count();
+    v.ends_with(b":") || v.ends_with("：".as_bytes()) || non_ascii * 2 >= v.len()
+}
+
+/// Stored password hashes (crypt(3) `$2a$…`, `$6$…`, `$argon2id$…`,
+/// `$pbkdf2-sha256$…`, LDAP `{SSHA}…`): what a login is checked against,
+/// not what it is made with.
+fn is_password_hash(v: &[u8]) -> bool {
+    let crypt = v.len() > 20
+        && v[0] == b'$'
+        && v[1..]
+            .iter()
+            .position(|&b| b == b'$')
+            .is_some_and(|i| (1..=16).contains(&i));
+    crypt
+        || [
+            &b"{SSHA}"[..],
+            b"{SHA}",
+            b"{SSHA256}",
+            b"{SSHA512}",
+            b"{CRYPT}",
+        ]
+        .iter()
+        .any(|p| v.starts_with(p))
 }
 
 fn is_english_word(v: &[u8], params: &ValidatorParams) -> bool {
@@ -266,6 +346,9 @@ fn reject_common(v: &[u8], vocab: &Vocabulary, params: &ValidatorParams) -> Opti
     }
     if v.starts_with(b"0x") || v.starts_with(b"0X") {
         return Some("a number");
+    }
+    if v.len() >= 3 && v.iter().all(|&b| b == v[0]) {
+        return Some("one character repeated: a placeholder");
     }
     if is_uuid(v) {
         return Some("a UUID: an identifier, not a secret");
@@ -376,6 +459,13 @@ pub fn reject_url_password(
     if let Some(why) = reject_common(v, vocab, params) {
         return Some(why);
     }
+    // `p%40ssword`: judge the password the URL encodes.
+    let decoded = percent_decode(v);
+    if decoded != v {
+        if let Some(why) = reject_common(&decoded, vocab, params) {
+            return Some(why);
+        }
+    }
     let lower = v.to_ascii_lowercase();
     if vocab
         .stock_values
@@ -411,6 +501,25 @@ pub fn reject_basic_auth(
         return Some("no printable password");
     }
     reject_url_password(password, vocab, params)
+}
+
+/// `%XX` escapes decoded; anything else kept as it is.
+fn percent_decode(v: &[u8]) -> Vec<u8> {
+    let hex = |b: u8| (b as char).to_digit(16).map(|d| d as u8);
+    let mut out = Vec::with_capacity(v.len());
+    let mut i = 0;
+    while i < v.len() {
+        if v[i] == b'%' && i + 2 < v.len() {
+            if let (Some(h), Some(l)) = (hex(v[i + 1]), hex(v[i + 2])) {
+                out.push(h << 4 | l);
+                i += 3;
+                continue;
+            }
+        }
+        out.push(v[i]);
+        i += 1;
+    }
+    out
 }
 
 /// Padding optional and trailing bits ignored: tokens in the wild are
@@ -500,6 +609,87 @@ mod tests {
             assert!(reject_common(v.as_bytes()).is_some(), "{v}");
         }
         assert_eq!(reject_common(b"k8Fq2xZr"), None);
+    }
+
+    fn reject(name: &str, value: &str) -> Option<&'static str> {
+        let a = Assignment {
+            path: "app.js",
+            name: name.as_bytes(),
+            value: value.as_bytes(),
+            quote: Some(b'"'),
+            namespaced: false,
+        };
+        reject_assignment(&a, vocab(), &ValidatorParams::default())
+    }
+
+    #[test]
+    fn public_names_are_not_credentials() {
+        assert!(reject("publicKeyToken", "30ad4fe6b2a6aeed").is_some());
+        assert!(reject("PublicKeyToken", "b77a5c561934e089").is_some());
+        assert_eq!(reject("accessToken", "30ad4fe6b2a6aeed"), None);
+    }
+
+    #[test]
+    fn reverse_dns_names_are_packages() {
+        assert!(reject("io.jsonwebtoken", "jjwt-jackson").is_some());
+        assert!(reject("com.acme.apitoken", "kq7ZvW2mXr").is_some());
+        assert_eq!(reject("config.apitoken", "kq7ZvW2mXr"), None);
+    }
+
+    #[test]
+    fn stock_words_with_a_counter_are_examples() {
+        for v in [
+            "bar123",
+            "test123456",
+            "root123",
+            "Test@12345",
+            "jira_123456",
+            "test1",
+            "db123",
+        ] {
+            assert!(reject("password", v).is_some(), "{v}");
+        }
+        // Random stems or random digits stay.
+        for v in ["xqzv481", "kd8Fq2xZ7", "wkqzhtrb123"] {
+            assert_eq!(reject("password", v), None, "{v}");
+        }
+    }
+
+    #[test]
+    fn labels_and_translations_are_not_passwords() {
+        for v in [
+            "Heslo:",
+            "Clave:",
+            "パスワード：",
+            "忘记密码",
+            "Lösenord:",
+            "lozinka",
+        ] {
+            assert!(reject("labelPassword", v).is_some(), "{v}");
+        }
+        assert_eq!(reject("password", "Wd7q:kvX"), None);
+    }
+
+    #[test]
+    fn password_hashes_are_not_passwords() {
+        let bcrypt = "$2a$10$UHR6GhotWhpLsKtVP0/i6.Nh9.fuY73cWjLoJjb2sKT8KISBcUW5q";
+        assert!(reject("ALICE_PASS", bcrypt).is_some());
+        assert!(reject("password", "{SSHA}kq7ZvW2mXrT4pLnB").is_some());
+        let sha = "b1cb6e31e172577918c9e7806c572b5ed8477d3f57aa737bee4b5b1db3696f09";
+        assert!(reject("GRAYLOG_SHA256_PASSWORD", sha).is_some());
+    }
+
+    #[test]
+    fn one_character_repeated_is_a_placeholder() {
+        assert!(reject("DYN_PASSWORD", "zzzz").is_some());
+        assert!(reject_common(b"yyyy").is_some());
+    }
+
+    #[test]
+    fn url_passwords_are_judged_decoded() {
+        let p = ValidatorParams::default();
+        assert!(reject_url_password(b"p%40ssword", vocab(), &p).is_some());
+        assert_eq!(reject_url_password(b"kq7%40ZvW2", vocab(), &p), None);
     }
 
     #[test]
