@@ -43,6 +43,9 @@ pub struct Matcher {
     pub secret_groups: Vec<usize>,
     /// Index of the capture group named `name`, if the rule has one.
     pub name_group: Option<usize>,
+    /// Index of the capture group named `user` (a URL's or SQL statement's
+    /// user name), if the rule has one.
+    pub user_group: Option<usize>,
 }
 
 impl CompiledRule {
@@ -100,10 +103,12 @@ fn compile_matcher(pattern: &str) -> std::result::Result<Matcher, String> {
         secret_groups.push(if regex.captures_len() > 1 { 1 } else { 0 });
     }
     let name_group = regex.capture_names().position(|n| n == Some("name"));
+    let user_group = regex.capture_names().position(|n| n == Some("user"));
     Ok(Matcher {
         regex,
         secret_groups,
         name_group,
+        user_group,
     })
 }
 

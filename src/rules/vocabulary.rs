@@ -23,6 +23,7 @@ pub struct VocabularySpec {
     pub key_qualifiers: Vec<String>,
     pub password_suffixes: Vec<String>,
     pub secret_suffixes: Vec<String>,
+    pub same_value_words: Vec<String>,
     pub public_words: Vec<String>,
     pub reverse_dns_roots: Vec<String>,
     pub hash_words: Vec<String>,
@@ -50,7 +51,7 @@ impl VocabularySpec {
         Ok(spec)
     }
 
-    fn lists(&self) -> [(&'static str, &Vec<String>); 16] {
+    fn lists(&self) -> [(&'static str, &Vec<String>); 17] {
         [
             ("password_words", &self.password_words),
             ("secret_words", &self.secret_words),
@@ -58,6 +59,7 @@ impl VocabularySpec {
             ("key_qualifiers", &self.key_qualifiers),
             ("password_suffixes", &self.password_suffixes),
             ("secret_suffixes", &self.secret_suffixes),
+            ("same_value_words", &self.same_value_words),
             ("public_words", &self.public_words),
             ("reverse_dns_roots", &self.reverse_dns_roots),
             ("hash_words", &self.hash_words),
@@ -107,6 +109,7 @@ impl VocabularySpec {
             &mut self.key_qualifiers,
             &mut self.password_suffixes,
             &mut self.secret_suffixes,
+            &mut self.same_value_words,
             &mut self.public_words,
             &mut self.reverse_dns_roots,
             &mut self.hash_words,
@@ -138,6 +141,7 @@ pub struct Vocabulary {
     pub key_qualifiers: HashSet<String>,
     pub password_suffixes: Vec<String>,
     pub secret_suffixes: Vec<String>,
+    pub same_value_words: HashSet<String>,
     pub public_words: HashSet<String>,
     pub reverse_dns_roots: HashSet<String>,
     pub hash_words: HashSet<String>,
@@ -188,6 +192,7 @@ impl Vocabulary {
             key_qualifiers: set(&spec.key_qualifiers),
             password_suffixes: spec.password_suffixes.clone(),
             secret_suffixes: spec.secret_suffixes.clone(),
+            same_value_words: set(&spec.same_value_words),
             public_words: set(&spec.public_words),
             reverse_dns_roots: set(&spec.reverse_dns_roots),
             hash_words: set(&spec.hash_words),

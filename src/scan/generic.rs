@@ -91,12 +91,14 @@ pub fn name_words(name: &[u8]) -> Vec<String> {
 /// `STATUS_PWD_TOO_LONG`).
 pub fn name_kind(name: &[u8], vocab: &Vocabulary) -> Option<NameKind> {
     let words = name_words(name);
-    // Skip trailing version or index words: `password_v4`, `token2`.
+    // Skip trailing version or index words (`password_v4`, `token2`) and
+    // words that keep the meaning (`password_confirmation`).
     let mut end = words.len();
     while end > 0 {
         let w = &words[end - 1];
-        let versionish =
-            w.bytes().all(|b| b.is_ascii_digit()) || (w.len() <= 3 && w.starts_with('v'));
+        let versionish = w.bytes().all(|b| b.is_ascii_digit())
+            || (w.len() <= 3 && w.starts_with('v'))
+            || vocab.same_value_words.contains(w);
         if versionish && end > 1 {
             end -= 1;
         } else {
@@ -203,6 +205,10 @@ pub fn reject_assignment(
     if v.len() < min_len {
         return Some("too short");
     }
+    if kind == NameKind::Password && is_numeric_pin(v, params) {
+        // `password: 552712`: a PIN-like password, not a number.
+        return None;
+    }
     if let Some(why) = reject_common(v, vocab, params) {
         return Some(why);
     }
@@ -249,6 +255,22 @@ pub fn reject_assignment(
         return Some("low entropy");
     }
     None
+}
+
+/// Six to nine digits, neither a run (`123456`, `987654`) nor one digit
+/// repeated nor mostly one digit: what a numeric password looks like.
+fn is_numeric_pin(v: &[u8], params: &ValidatorParams) -> bool {
+    if !(6..params.min_number_length).contains(&v.len()) || !v.iter().all(u8::is_ascii_digit) {
+        return false;
+    }
+    let step = |w: &[u8]| w[1] as i16 - w[0] as i16;
+    let run = v.windows(2).all(|w| step(w) == 1) || v.windows(2).all(|w| step(w) == -1);
+    let mut counts = [0usize; 10];
+    for b in v {
+        counts[(b - b'0') as usize] += 1;
+    }
+    let distinct = counts.iter().filter(|&&c| c > 0).count();
+    !run && distinct * 2 > v.len()
 }
 
 /// `io.jsonwebtoken:jjwt-gson`, `com.example.token`: a dotted name whose
@@ -346,6 +368,9 @@ fn reject_common(v: &[u8], vocab: &Vocabulary, params: &ValidatorParams) -> Opti
     }
     if v.starts_with(b"0x") || v.starts_with(b"0X") {
         return Some("a number");
+    }
+    if v.iter().filter(|b| !b.is_ascii()).count() * 2 >= v.len() {
+        return Some("text in another script: a label or description");
     }
     if v.len() >= 3 && v.iter().all(|&b| b == v[0]) {
         return Some("one character repeated: a placeholder");
@@ -482,6 +507,14 @@ pub fn reject_url_password(
         return Some("an English word");
     }
     None
+}
+
+/// `bat:bat@`, `CREATE USER db1 WITH PASSWORD 'db1'`: a password that
+/// repeats its account's name is a test fixture's.
+pub fn reject_password_of_user(password: &[u8], user: &[u8]) -> Option<&'static str> {
+    let (p, u) = (password.to_ascii_lowercase(), user.to_ascii_lowercase());
+    let repeats = p == u || (u.len() >= 3 && memchr::memmem::find(&p, &u).is_some());
+    repeats.then_some("the password repeats the user name: a fixture")
 }
 
 /// `Basic <base64>`: decodes to `user:password` with a plausible password.
@@ -690,6 +723,37 @@ mod tests {
         let p = ValidatorParams::default();
         assert!(reject_url_password(b"p%40ssword", vocab(), &p).is_some());
         assert_eq!(reject_url_password(b"kq7%40ZvW2", vocab(), &p), None);
+    }
+
+    #[test]
+    fn numeric_passwords_stay_runs_do_not() {
+        assert_eq!(reject("password", "552712"), None);
+        assert_eq!(reject("jdbcPassword", "297769"), None);
+        assert!(reject("password", "123456").is_some());
+        assert!(reject("password", "111111").is_some());
+        assert!(reject("password", "12").is_some());
+        assert!(reject("password_length", "552712").is_some());
+    }
+
+    #[test]
+    fn confirmation_names_keep_their_meaning() {
+        assert_eq!(
+            name_kind(b"password_confirmation"),
+            Some(NameKind::Password)
+        );
+        assert_eq!(name_kind(b"confirmPassword"), Some(NameKind::Password));
+    }
+
+    #[test]
+    fn a_password_repeating_its_user_is_a_fixture() {
+        assert!(reject_password_of_user(b"bat", b"bat").is_some());
+        assert!(reject_password_of_user(b"flask_geo", b"FLASK_GEO").is_some());
+        assert_eq!(reject_password_of_user(b"kq7ZvW2m", b"bat"), None);
+    }
+
+    #[test]
+    fn text_in_another_script_is_a_label() {
+        assert!(reject_common("数据库用户名的密码".as_bytes()).is_some());
     }
 
     #[test]

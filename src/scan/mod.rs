@@ -33,6 +33,9 @@ pub struct Candidate {
     /// Byte range of the `name` capture group (the variable or key the secret
     /// is assigned to), for rules that have one.
     pub name: Option<(usize, usize)>,
+    /// Byte range of the `user` capture group (the account a password
+    /// belongs to), for rules that have one.
+    pub user: Option<(usize, usize)>,
 }
 
 /// Why a candidate was dropped, for `--explain`.
@@ -228,6 +231,10 @@ impl Scanner {
                             .name_group
                             .and_then(|n| caps.get(n))
                             .map(|m| (s + m.start(), s + m.end())),
+                        user: m
+                            .user_group
+                            .and_then(|n| caps.get(n))
+                            .map(|m| (s + m.start(), s + m.end())),
                     });
                 }
             }
@@ -276,7 +283,11 @@ impl Scanner {
                     vocab,
                     params,
                 ),
-                Validator::UrlPassword => generic::reject_url_password(secret, vocab, params),
+                Validator::UrlPassword => {
+                    let user = c.user.map(|(s, e)| &bytes[s..e]);
+                    generic::reject_url_password(secret, vocab, params)
+                        .or_else(|| user.and_then(|u| generic::reject_password_of_user(secret, u)))
+                }
                 Validator::Base64Credentials => generic::reject_basic_auth(secret, vocab, params),
                 Validator::PemBody => validate::reject_pem_body(secret),
                 Validator::ExampleJwt => {
