@@ -254,7 +254,29 @@ pub fn reject_assignment(
     if kind == NameKind::Secret && shannon_entropy(v) < params.min_secret_entropy {
         return Some("low entropy");
     }
+    if is_der_signature(v) {
+        return Some("a DER-encoded signature: public, not a secret");
+    }
     None
+}
+
+/// Base64 of an ASN.1 SEQUENCE of exactly two INTEGERs (`MEUCIQ…`): an
+/// ECDSA or DSA signature `(r, s)`, which anyone who sees it may see. A
+/// private key's DER has more members.
+fn is_der_signature(v: &[u8]) -> bool {
+    let Some(der) = base64_decode(v) else {
+        return false;
+    };
+    let integer = |at: usize| -> Option<usize> {
+        let len = *der.get(at + 1)? as usize;
+        (der.get(at) == Some(&0x02) && len > 0 && len < 0x80).then_some(at + 2 + len)
+    };
+    der.len() > 8
+        && der[0] == 0x30
+        && der[1] as usize == der.len() - 2
+        && integer(2)
+            .and_then(integer)
+            .is_some_and(|end| end == der.len())
 }
 
 /// Six to nine digits, neither a run (`123456`, `987654`) nor one digit
@@ -754,6 +776,20 @@ mod tests {
     #[test]
     fn text_in_another_script_is_a_label() {
         assert!(reject_common("数据库用户名的密码".as_bytes()).is_some());
+    }
+
+    #[test]
+    fn der_signatures_are_public() {
+        use base64::Engine;
+        let mut der = vec![0x30, 0x26, 0x02, 0x11, 0x00];
+        der.extend((1..=16u8).map(|i| i.wrapping_mul(37)));
+        der.extend([0x02, 0x11, 0x00]);
+        der.extend((1..=16u8).map(|i| i.wrapping_mul(53)));
+        der[1] = (der.len() - 2) as u8;
+        let sig = base64::engine::general_purpose::STANDARD.encode(&der);
+        assert!(is_der_signature(sig.as_bytes()));
+        assert!(reject("SharedSecret", &sig).is_some());
+        assert!(!is_der_signature(b"kq7ZvW2mXrT4pLnBx9Qa"));
     }
 
     #[test]
