@@ -206,7 +206,7 @@ pub fn reject_assignment(
         return Some("too short");
     }
     if kind == NameKind::Password && is_numeric_pin(v, params) {
-        // `password: 552712`: a PIN-like password, not a number.
+        // A PIN-like password (six digits, say), not a number.
         return None;
     }
     if let Some(why) = reject_common(v, vocab, params) {
