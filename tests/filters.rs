@@ -315,3 +315,29 @@ fn an_error_names_its_io_cause_once() {
     assert!(err.contains("nope"), "{err}");
     assert_eq!(err.matches("os error").count(), 1, "{err}");
 }
+
+#[test]
+fn config_vocabulary_extends_the_generic_detectors_lists() {
+    let t = Tree::new();
+    t.write("db.env", "DB_PASSWORD=Wd7qkvXzr\n"); // keylint:allow (fake value under test)
+    assert_eq!(paths(&findings(&t, &[])), ["db.env:1"]);
+    // The team's stock demo value, added to the stock values.
+    t.write(
+        ".keylint.toml",
+        "[vocabulary]\nstock_values = [\"wd7qkvxzr\"]\n",
+    );
+    assert!(findings(&t, &[]).is_empty());
+    // Entries match lowercased text: an uppercase one is refused, naming the list.
+    t.write(
+        ".keylint.toml",
+        "[vocabulary]\nstock_values = [\"Wd7qkvXzr\"]\n",
+    );
+    t.scan()
+        .assert()
+        .code(2)
+        .stderr(
+            predicate::str::contains(".keylint.toml").and(predicate::str::contains(
+                "vocabulary `stock_values` entry 1",
+            )),
+        );
+}

@@ -11,6 +11,9 @@
 //! [overrides.generic-secret]         # per-rule thresholds
 //! entropy = 3.5
 //!
+//! [vocabulary]                       # words added to rules/vocabulary/generic.toml's lists
+//! stock_values = ["acme-demo"]
+//!
 //! [[rules]]                          # extra rules, same schema as rules/*.toml
 //! id = "acme-internal-token"
 //! ...
@@ -21,7 +24,9 @@
 //! Unknown keys and bad regexes are errors naming the file, line and key.
 
 use super::paths::PathPatterns;
-use crate::rules::{compile::compile_regex, ProviderSpec, RuleFile, RuleSet, RuleSpec};
+use crate::rules::{
+    compile::compile_regex, ProviderSpec, RuleFile, RuleSet, RuleSpec, VocabularySpec,
+};
 use crate::verify::config::{provider_problem, ProviderSettings, VerifyConfig};
 use crate::{Error, Result};
 use regex::bytes::Regex;
@@ -46,6 +51,9 @@ struct RawConfig {
     provider: Option<ProviderSpec>,
     #[serde(default)]
     rules: Vec<RuleSpec>,
+    /// Words added to the generic detector's lists (`rules/vocabulary/generic.toml`).
+    #[serde(default)]
+    vocabulary: Option<VocabularySpec>,
     /// `[run]` and `[keys]` belong to the key resolver, which reads and
     /// checks them itself (`keys::project`); the scanner leaves them alone.
     #[serde(default)]
@@ -96,6 +104,7 @@ pub struct Config {
     extra: Option<RuleFile>,
     pub providers: BTreeMap<String, ProviderSettings>,
     pub verify: VerifyConfig,
+    vocabulary: Option<VocabularySpec>,
 }
 
 impl Config {
@@ -177,7 +186,11 @@ impl Config {
             }),
             rules: raw.rules,
             credential_files: vec![],
+            example_documents: vec![],
         });
+        if let Some(v) = &raw.vocabulary {
+            v.check(&file)?;
+        }
         let root = path
             .parent()
             .filter(|p| !p.as_os_str().is_empty())
@@ -193,6 +206,7 @@ impl Config {
             extra,
             providers: raw.providers,
             verify: raw.verify,
+            vocabulary: raw.vocabulary,
         })
     }
 
@@ -210,6 +224,9 @@ impl Config {
                     format!("providers.{id}: no provider `{id}` (see `keylint key providers`)"),
                 ));
             }
+        }
+        if let Some(v) = &self.vocabulary {
+            set.vocabulary.extend(v);
         }
         for (id, o) in &self.overrides {
             let rule = set

@@ -366,7 +366,12 @@ impl<'a> Resolver<'a> {
     /// Why a key looks wrong for its provider: placeholder, shape, or (for a
     /// provider with no documented shape) too short.
     pub fn shape_problem(p: &ProviderSpec, key: &str) -> Option<String> {
-        if crate::scan::validate::placeholder_reason(key.as_bytes()).is_some() {
+        if crate::scan::validate::placeholder_reason(
+            key.as_bytes(),
+            crate::rules::Vocabulary::builtin(),
+        )
+        .is_some()
+        {
             return Some("looks like a placeholder, not a key".into());
         }
         let Some(shape) = p.key_shape.as_deref() else {

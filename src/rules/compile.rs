@@ -25,6 +25,7 @@ pub struct CompiledRule {
     pub entropy: Option<f64>,
     pub checksum: Option<Checksum>,
     pub validate: Vec<Validator>,
+    pub params: ValidatorParams,
     pub lines_before: usize,
     pub bytes_after: usize,
     pub placeholder_check: bool,
@@ -42,6 +43,9 @@ pub struct Matcher {
     pub secret_groups: Vec<usize>,
     /// Index of the capture group named `name`, if the rule has one.
     pub name_group: Option<usize>,
+    /// Index of the capture group named `user` (a URL's or SQL statement's
+    /// user name), if the rule has one.
+    pub user_group: Option<usize>,
 }
 
 impl CompiledRule {
@@ -99,10 +103,12 @@ fn compile_matcher(pattern: &str) -> std::result::Result<Matcher, String> {
         secret_groups.push(if regex.captures_len() > 1 { 1 } else { 0 });
     }
     let name_group = regex.capture_names().position(|n| n == Some("name"));
+    let user_group = regex.capture_names().position(|n| n == Some("user"));
     Ok(Matcher {
         regex,
         secret_groups,
         name_group,
+        user_group,
     })
 }
 
@@ -112,6 +118,11 @@ pub struct Rules {
     pub rules: Vec<CompiledRule>,
     pub providers: Vec<ProviderSpec>,
     pub credential_files: Vec<CredentialFileSpec>,
+    /// The generic detector's word lists.
+    pub vocabulary: super::Vocabulary,
+    /// Reserved example credentials that mark a documentation file, with
+    /// what they are.
+    pub example_documents: Vec<(Regex, String)>,
     /// Matches any rule's keyword, ASCII case-insensitively.
     pub(crate) prefilter: AhoCorasick,
     /// For each prefilter pattern, the rules it gates.
@@ -154,7 +165,20 @@ impl Rules {
             .kind(Some(aho_corasick::AhoCorasickKind::DFA))
             .build(&keywords)
             .map_err(|e| Error::Other(format!("building keyword prefilter: {e}")))?;
+        let mut example_documents = Vec::new();
+        for loaded in &set.files {
+            for d in &loaded.file.example_documents {
+                let regex = compile_regex(&d.regex).map_err(|e| Error::Regex {
+                    file: loaded.origin.clone(),
+                    rule: "example_documents".into(),
+                    message: regex_message(&d.regex, &e),
+                })?;
+                example_documents.push((regex, d.description.clone()));
+            }
+        }
         Ok(Rules {
+            vocabulary: super::Vocabulary::compile(&set.vocabulary)?,
+            example_documents,
             rules,
             providers: set.providers().cloned().collect(),
             credential_files: set
@@ -203,6 +227,7 @@ fn compile_rule(origin: &str, provider: &ProviderSpec, spec: &RuleSpec) -> Compi
         entropy: spec.entropy,
         checksum: spec.checksum,
         validate: spec.validate.clone(),
+        params: spec.params,
         lines_before: spec.lines_before,
         bytes_after: spec.bytes_after,
         placeholder_check: !spec.no_placeholder_check,

@@ -3,13 +3,16 @@
 
 pub mod compile;
 pub mod schema;
+pub mod vocabulary;
 
 pub use crate::finding::RuleMeta;
 pub use compile::{CompiledRule, Rules};
 pub use schema::{
-    Checksum, Confidence, ConfigFileSpec, ConfigFormat, CredentialFileSpec, Example, ProviderSpec,
-    RuleFile, RuleSpec, Severity, Validator,
+    Checksum, Confidence, ConfigFileSpec, ConfigFormat, CounterExample, CredentialFileSpec,
+    Example, ExampleDocumentSpec, ProviderSpec, RuleFile, RuleSpec, Severity, Validator,
+    ValidatorParams,
 };
+pub use vocabulary::{Vocabulary, VocabularySpec};
 
 use crate::{Error, Result};
 use std::collections::HashSet;
@@ -30,12 +33,18 @@ pub struct LoadedFile {
 #[derive(Debug, Clone, Default)]
 pub struct RuleSet {
     pub files: Vec<LoadedFile>,
+    /// The generic detector's word lists (`rules/vocabulary/generic.toml`, extended
+    /// by a config's `[vocabulary]`).
+    pub vocabulary: VocabularySpec,
 }
 
 impl RuleSet {
     /// The rules compiled into the binary.
     pub fn builtin() -> Result<Self> {
-        let mut set = RuleSet::default();
+        let mut set = RuleSet {
+            vocabulary: VocabularySpec::builtin()?,
+            ..RuleSet::default()
+        };
         for (origin, text) in BUILTIN_RULE_FILES {
             set.add_toml(origin, text)?;
         }
@@ -46,7 +55,8 @@ impl RuleSet {
     }
 
     /// Every `*.toml` in `dir`, in name order: for developing rules without
-    /// rebuilding keylint.
+    /// rebuilding keylint. Its `vocabulary/generic.toml`, if any, replaces the
+    /// built-in vocabulary.
     pub fn from_dir(dir: &std::path::Path) -> Result<Self> {
         let mut paths: Vec<_> = std::fs::read_dir(dir)
             .map_err(|e| Error::io(dir, e))?
@@ -54,10 +64,19 @@ impl RuleSet {
             .filter(|p| p.extension().is_some_and(|x| x == "toml"))
             .collect();
         paths.sort();
-        let mut set = RuleSet::default();
+        let mut set = RuleSet {
+            vocabulary: VocabularySpec::builtin()?,
+            ..RuleSet::default()
+        };
         for path in paths {
             let text = std::fs::read_to_string(&path).map_err(|e| Error::io(&path, e))?;
             set.add_toml(&path.display().to_string(), &text)?;
+        }
+        let vocabulary = dir.join("vocabulary").join("generic.toml");
+        if vocabulary.is_file() {
+            let text =
+                std::fs::read_to_string(&vocabulary).map_err(|e| Error::io(&vocabulary, e))?;
+            set.vocabulary = VocabularySpec::parse(&vocabulary.display().to_string(), &text)?;
         }
         Ok(set)
     }

@@ -16,6 +16,21 @@ pub struct RuleFile {
     /// even when no key pattern matches its content.
     #[serde(default)]
     pub credential_files: Vec<CredentialFileSpec>,
+    /// Markers of a documentation file: a file holding one uses a
+    /// provider's reserved example credentials, so its other
+    /// less-than-certain findings are examples too.
+    #[serde(default)]
+    pub example_documents: Vec<ExampleDocumentSpec>,
+}
+
+/// A provider's reserved example credentials, as a regex on the file.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct ExampleDocumentSpec {
+    /// Matched on the file's bytes, case-sensitively.
+    pub regex: String,
+    /// Names the reserved values, for `--explain`.
+    pub description: String,
 }
 
 /// What keylint knows about a provider beyond its key patterns: where its
@@ -118,6 +133,9 @@ pub struct RuleSpec {
     /// Extra, named validation steps implemented in the engine.
     #[serde(default)]
     pub validate: Vec<Validator>,
+    /// Thresholds of those validation steps.
+    #[serde(default)]
+    pub params: ValidatorParams,
     #[serde(default)]
     pub confidence: Confidence,
     #[serde(default)]
@@ -143,7 +161,7 @@ pub struct RuleSpec {
     pub examples: Vec<Example>,
     /// Inputs that must produce no finding from this rule.
     #[serde(default)]
-    pub counter_examples: Vec<String>,
+    pub counter_examples: Vec<CounterExample>,
     /// How `--verify` asks the provider whether a found key is live
     /// (`[rules.verify]`, see `crate::verify::spec`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -157,6 +175,75 @@ pub struct PublishedValue {
     pub value: String,
     /// Where it is published and why it is public; `--explain` shows it.
     pub reason: String,
+}
+
+/// An input that must produce no finding: text alone (scanned as
+/// `example.txt`), or text with the path it is scanned as.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(untagged)]
+pub enum CounterExample {
+    Text(String),
+    At(CounterExampleAt),
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct CounterExampleAt {
+    pub input: String,
+    pub path: String,
+}
+
+impl CounterExample {
+    pub fn input(&self) -> &str {
+        match self {
+            CounterExample::Text(t) => t,
+            CounterExample::At(a) => &a.input,
+        }
+    }
+
+    pub fn path(&self) -> &str {
+        match self {
+            CounterExample::Text(_) => "example.txt",
+            CounterExample::At(a) => &a.path,
+        }
+    }
+}
+
+/// Thresholds of the engine's validators. A rule states the ones it relies
+/// on (`rules/generic.toml`); the defaults are the same values.
+#[derive(Debug, Clone, Copy, PartialEq, Deserialize, Serialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct ValidatorParams {
+    /// `generic-value`: a password (the name says so) is at least this long.
+    pub min_password_length: usize,
+    /// `generic-value`: a secret, token or key is at least this long.
+    pub min_secret_length: usize,
+    /// `generic-value`: a secret's least Shannon entropy (bits per character).
+    pub min_secret_entropy: f64,
+    /// `generic-value`, `url-password`: a letters-only value whose share of
+    /// common English letter pairs reaches this is a word.
+    pub english_word_share: f64,
+    /// `generic-value`: a value with no letters shorter than this is a number.
+    pub min_number_length: usize,
+    /// `url-password`: a URL's password is at least this long.
+    pub min_url_password_length: usize,
+    /// `example-jwt`: how far around a token (bytes) to look for the
+    /// placeholder key it was signed with.
+    pub jwt_key_window: usize,
+}
+
+impl Default for ValidatorParams {
+    fn default() -> Self {
+        ValidatorParams {
+            min_password_length: 4,
+            min_secret_length: 6,
+            min_secret_entropy: 2.5,
+            english_word_share: 0.6,
+            min_number_length: 10,
+            min_url_password_length: 3,
+            jwt_key_window: 2048,
+        }
+    }
 }
 
 #[derive(Debug, Clone, Deserialize, Serialize)]

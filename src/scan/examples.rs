@@ -78,7 +78,7 @@ pub fn check(rules: Arc<Rules>) -> (Vec<CheckFailure>, usize) {
         }
         for (i, cx) in rule.spec.counter_examples.iter().enumerate() {
             checked += 1;
-            let found = scanner.scan("example.txt", cx.as_bytes());
+            let found = scanner.scan(cx.path(), cx.input().as_bytes());
             if let Some(f) = found.iter().find(|f| &f.rule.id == id) {
                 failures.push(fail(format!(
                     "counter-example {} was reported (secret {})",

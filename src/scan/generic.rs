@@ -12,6 +12,9 @@
 
 use super::validate::{placeholder_reason, shannon_entropy};
 use super::Candidate;
+use crate::rules::{ValidatorParams, Vocabulary};
+use base64::engine::{DecodePaddingMode, GeneralPurpose, GeneralPurposeConfig};
+use base64::Engine;
 
 /// What the name of an assignment says the value is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -83,130 +86,19 @@ pub fn name_words(name: &[u8]) -> Vec<String> {
     words
 }
 
-const PASSWORD_WORDS: &[&str] = &[
-    "password",
-    "passwd",
-    "pwd",
-    "pass",
-    "passphrase",
-    "passw",
-    "pword",
-];
-const SECRET_WORDS: &[&str] = &[
-    "secret",
-    "token",
-    "apikey",
-    "credential",
-    "credentials",
-    "creds",
-    "nkey",
-    "seed",
-];
-/// Words that, just before `token`, name a token that grants nothing:
-/// pagination cursors, idempotency and change tokens, parser tokens.
-const NON_CREDENTIAL_TOKENS: &[&str] = &[
-    "next",
-    "page",
-    "paging",
-    "pagination",
-    "continuation",
-    "idempotency",
-    "request",
-    "change",
-    "lock",
-    "purchase",
-    "sequence",
-    "forward",
-    "backward",
-    "marker",
-    "cursor",
-    "sync",
-    "input",
-    "output",
-    "resume",
-    "start",
-    "end",
-    "update",
-    "action",
-    "cancel",
-    "csrf",
-    "xsrf",
-    "parse",
-    "lexer",
-    "current",
-    "last",
-    "first",
-    "prev",
-    "previous",
-    "verification",
-    "err",
-    "error",
-];
-
-/// Words that, just before `key`, make it a credential (`api_key`,
-/// `cookieValidationKey`) rather than a lookup key (`sort_key`, `cache_key`).
-const KEY_QUALIFIERS: &[&str] = &[
-    "api",
-    "secret",
-    "private",
-    "access",
-    "encryption",
-    "encrypt",
-    "signing",
-    "sign",
-    "auth",
-    "client",
-    "master",
-    "app",
-    "consumer",
-    "validation",
-    "hmac",
-    "session",
-    "webhook",
-    "license",
-    "service",
-    "account",
-    "shared",
-    "crypt",
-    "cipher",
-    "aes",
-    "jwt",
-    "subscription",
-    "storage",
-    "admin",
-    "live",
-    "secure",
-    "security",
-    "root",
-    "server",
-    "user",
-    "dev",
-    "prod",
-    "test",
-];
-/// Suffixes compounds end in: `dbpassword`, `authtoken`, `appsecret`.
-const COMPOUND_SUFFIXES: &[(&str, NameKind)] = &[
-    ("password", NameKind::Password),
-    ("passwd", NameKind::Password),
-    ("token", NameKind::Secret),
-    ("secret", NameKind::Secret),
-    ("apikey", NameKind::Secret),
-    ("secretkey", NameKind::Secret),
-    ("accesskey", NameKind::Secret),
-    ("privatekey", NameKind::Secret),
-];
-
 /// What the last meaningful word of a name says; `None` when the name does
 /// not name a credential (`bypassPolicy`, `password_hash`, `token_url`,
 /// `STATUS_PWD_TOO_LONG`).
-pub fn name_kind(name: &[u8]) -> Option<NameKind> {
+pub fn name_kind(name: &[u8], vocab: &Vocabulary) -> Option<NameKind> {
     let words = name_words(name);
-    // Skip trailing version or index words: `password_v4`, `token2`.
+    // Skip trailing version or index words (`password_v4`, `token2`) and
+    // words that keep the meaning (`password_confirmation`).
     let mut end = words.len();
     while end > 0 {
         let w = &words[end - 1];
-        let versionish =
-            w.bytes().all(|b| b.is_ascii_digit()) || (w.len() <= 3 && w.starts_with('v'));
+        let versionish = w.bytes().all(|b| b.is_ascii_digit())
+            || (w.len() <= 3 && w.starts_with('v'))
+            || vocab.same_value_words.contains(w);
         if versionish && end > 1 {
             end -= 1;
         } else {
@@ -214,12 +106,12 @@ pub fn name_kind(name: &[u8]) -> Option<NameKind> {
         }
     }
     let last = words.get(end.checked_sub(1)?)?.as_str();
-    if PASSWORD_WORDS.contains(&last) {
+    if vocab.password_words.contains(last) {
         return Some(NameKind::Password);
     }
-    if SECRET_WORDS.contains(&last) {
+    if vocab.secret_words.contains(last) {
         let before = end.checked_sub(2).map(|i| words[i].as_str());
-        if last == "token" && before.is_some_and(|w| NON_CREDENTIAL_TOKENS.contains(&w)) {
+        if last == "token" && before.is_some_and(|w| vocab.non_credential_tokens.contains(w)) {
             return None;
         }
         return Some(NameKind::Secret);
@@ -227,13 +119,20 @@ pub fn name_kind(name: &[u8]) -> Option<NameKind> {
     if last == "key" {
         let before = end.checked_sub(2).map(|i| words[i].as_str());
         return before
-            .filter(|w| KEY_QUALIFIERS.contains(w) || w.ends_with("api") || w.ends_with("secret"))
+            .filter(|w| {
+                vocab.key_qualifiers.contains(*w) || w.ends_with("api") || w.ends_with("secret")
+            })
             .map(|_| NameKind::Secret);
     }
-    COMPOUND_SUFFIXES
-        .iter()
-        .find(|(suffix, _)| last.len() > suffix.len() && last.ends_with(suffix))
-        .map(|&(_, kind)| kind)
+    let compound = |suffixes: &[String]| {
+        suffixes
+            .iter()
+            .any(|suffix| last.len() > suffix.len() && last.ends_with(suffix.as_str()))
+    };
+    if compound(&vocab.password_suffixes) {
+        return Some(NameKind::Password);
+    }
+    compound(&vocab.secret_suffixes).then_some(NameKind::Secret)
 }
 
 /// The most frequent letter pairs of English prose (those covering 90% of
@@ -274,164 +173,60 @@ pub fn english_bigram_share(v: &[u8]) -> f64 {
     common as f64 / pairs as f64
 }
 
-/// Values people put in examples and tests; never a real credential.
-const STOCK_VALUES: &[&str] = &[
-    "password",
-    "passwd",
-    "pass",
-    "pwd",
-    "passw0rd",
-    "p@ssw0rd",
-    "p@ssword",
-    "pa55word",
-    "secret",
-    "s3cr3t",
-    "secrets",
-    "topsecret",
-    "top_secret",
-    "mysecret",
-    "my_secret",
-    "mypassword",
-    "my_password",
-    "token",
-    "mytoken",
-    "apikey",
-    "api_key",
-    "key",
-    "test",
-    "testing",
-    "tester",
-    "testpass",
-    "testpassword",
-    "test123",
-    "admin",
-    "admin123",
-    "administrator",
-    "root",
-    "toor",
-    "user",
-    "username",
-    "guest",
-    "foo",
-    "bar",
-    "baz",
-    "qux",
-    "foobar",
-    "foobarbaz",
-    "demo",
-    "example",
-    "sample",
-    "changeme",
-    "changeit",
-    "default",
-    "letmein",
-    "qwerty",
-    "hello",
-    "helloworld",
-    "world",
-    "value",
-    "string",
-    "none",
-    "null",
-    "nil",
-    "empty",
-    "dummy",
-    "fake",
-    "mock",
-    "temp",
-    "tmp",
-    "local",
-    "localhost",
-    "dev",
-    "prod",
-    "abc",
-    "abc123",
-    "xyz",
-    "pw",
-    "password1",
-    "password123",
-    "pass123",
-    "pass1234",
-    "secret123",
-    "hunter2",
-    "welcome",
-    "invalid",
-    "wrong",
-    "incorrect",
-    "bad",
-    "correct",
-    "valid",
-    "required",
-    "optional",
-    "hidden",
-    "private",
-    "public",
-    "redacted",
-    "masked",
-    "unknown",
-    "undefined",
-    "nothing",
-    "anything",
-    "whatever",
-    "something",
-    "bearer",
-    "basic",
-    "digest",
-    "oauth",
-    "oauth2",
-    "jwt",
-    "auth",
-    "login",
-    "logout",
-    "signin",
-    "signup",
-    "enabled",
-    "disabled",
-    "yes",
-    "no",
-    "on",
-    "off",
-    "true",
-    "false",
-];
-
-const CODE_EXTENSIONS: &[&str] = &[
-    "go", "js", "mjs", "cjs", "jsx", "ts", "tsx", "py", "pyi", "java", "kt", "kts", "scala", "sc",
-    "c", "h", "cc", "cpp", "hpp", "cs", "rb", "php", "rs", "swift", "m", "mm", "hs", "lua", "pl",
-    "pm", "groovy", "gradle", "dart", "ex", "exs", "erl", "clj", "fs", "vb", "r", "jl", "sbt",
-];
-
 fn extension(path: &str) -> &str {
     let file = path.rsplit('/').next().unwrap_or(path);
     file.rsplit_once('.').map_or("", |(_, e)| e)
 }
 
 /// Why an assignment is not a credential, or `None` when it looks like one.
-pub fn reject_assignment(a: &Assignment) -> Option<&'static str> {
-    let Some(kind) = name_kind(a.name) else {
+pub fn reject_assignment(
+    a: &Assignment,
+    vocab: &Vocabulary,
+    params: &ValidatorParams,
+) -> Option<&'static str> {
+    let Some(kind) = name_kind(a.name, vocab) else {
         return Some("the name does not name a credential");
     };
     if a.namespaced {
         return Some("a `::`-qualified type name, not a variable");
     }
+    let words = name_words(a.name);
+    if words.iter().any(|w| vocab.public_words.contains(w)) {
+        return Some("the name says the value is public (`PublicKeyToken`, `publicKey`)");
+    }
+    if is_reverse_dns(a.name, &words, vocab) {
+        return Some("a reverse-DNS name (Maven coordinate, Java package), not a variable");
+    }
     let v = a.value;
     let min_len = match kind {
-        NameKind::Password => 4,
-        NameKind::Secret => 6,
+        NameKind::Password => params.min_password_length,
+        NameKind::Secret => params.min_secret_length,
     };
     if v.len() < min_len {
         return Some("too short");
     }
-    if let Some(why) = reject_common(v) {
+    if kind == NameKind::Password && is_numeric_pin(v, params) {
+        // A PIN-like password (six digits, say), not a number.
+        return None;
+    }
+    if let Some(why) = reject_common(v, vocab, params) {
         return Some(why);
     }
     let lower = v.to_ascii_lowercase();
     let lower_str = std::str::from_utf8(&lower).unwrap_or("");
-    if STOCK_VALUES.contains(&lower_str) {
+    if vocab.stock_values.contains(lower_str) {
         return Some("a stock example value");
     }
+    if is_stock_word_with_counter(v, vocab, params) {
+        return Some("a stock word with a counter (`test123`, `bar1`): an example value");
+    }
+    if is_ui_label(v) {
+        return Some("a label or translated text, not a credential");
+    }
+    if is_password_hash(v) || words.iter().any(|w| vocab.hash_words.contains(w)) {
+        return Some("a hash or digest, not a secret");
+    }
     // `password: password`, `token = authToken`: the value repeats the name.
-    let words = name_words(a.name);
     if words
         .iter()
         .any(|w| w.len() >= 3 && lower_str.contains(w.as_str()))
@@ -441,7 +236,7 @@ pub fn reject_assignment(a: &Assignment) -> Option<&'static str> {
     if looks_like_identifier(v) {
         return Some("an identifier");
     }
-    if v.iter().all(|b| b.is_ascii_alphabetic()) && english_bigram_share(v) >= 0.6 {
+    if is_english_word(v, params) {
         return Some("an English word");
     }
     if a.quote.is_none() {
@@ -452,55 +247,135 @@ pub fn reject_assignment(a: &Assignment) -> Option<&'static str> {
         {
             return Some("an expression");
         }
-        if CODE_EXTENSIONS.contains(&extension(a.path)) && !has_letters_and_digits(v) {
+        if vocab.code_extensions.contains(extension(a.path)) && !has_letters_and_digits(v) {
             return Some("an unquoted word in code");
         }
     }
-    if kind == NameKind::Secret {
-        if is_hash_like_name(&words) {
-            return Some("a hash or digest, not a secret");
-        }
-        if shannon_entropy(v) < 2.5 {
-            return Some("low entropy");
-        }
+    if kind == NameKind::Secret && shannon_entropy(v) < params.min_secret_entropy {
+        return Some("low entropy");
+    }
+    if is_der_signature(v) {
+        return Some("a DER-encoded signature: public, not a secret");
     }
     None
 }
 
+/// Base64 of an ASN.1 SEQUENCE of exactly two INTEGERs (`MEUCIQ…`): an
+/// ECDSA or DSA signature `(r, s)`, which anyone who sees it may see. A
+/// private key's DER has more members.
+fn is_der_signature(v: &[u8]) -> bool {
+    let Some(der) = base64_decode(v) else {
+        return false;
+    };
+    let integer = |at: usize| -> Option<usize> {
+        let len = *der.get(at + 1)? as usize;
+        (der.get(at) == Some(&0x02) && len > 0 && len < 0x80).then_some(at + 2 + len)
+    };
+    der.len() > 8
+        && der[0] == 0x30
+        && der[1] as usize == der.len() - 2
+        && integer(2)
+            .and_then(integer)
+            .is_some_and(|end| end == der.len())
+}
+
+/// Six to nine digits, neither a run (`123456`, `987654`) nor one digit
+/// repeated nor mostly one digit: what a numeric password looks like.
+fn is_numeric_pin(v: &[u8], params: &ValidatorParams) -> bool {
+    if !(6..params.min_number_length).contains(&v.len()) || !v.iter().all(u8::is_ascii_digit) {
+        return false;
+    }
+    let step = |w: &[u8]| w[1] as i16 - w[0] as i16;
+    let run = v.windows(2).all(|w| step(w) == 1) || v.windows(2).all(|w| step(w) == -1);
+    let mut counts = [0usize; 10];
+    for b in v {
+        counts[(b - b'0') as usize] += 1;
+    }
+    let distinct = counts.iter().filter(|&&c| c > 0).count();
+    !run && distinct * 2 > v.len()
+}
+
+/// `io.jsonwebtoken:jjwt-gson`, `com.example.token`: a dotted name whose
+/// first segment is a top-level domain names a package or artifact.
+fn is_reverse_dns(name: &[u8], words: &[String], vocab: &Vocabulary) -> bool {
+    let first = name.split(|&b| b == b'.').next().unwrap_or(name);
+    name.contains(&b'.')
+        && words.len() >= 2
+        && first.len() == words[0].len()
+        && vocab.reverse_dns_roots.contains(&words[0])
+}
+
+/// `test123`, `bar1`, `root123`, `Test@12345`, `jira_123456`: a stock
+/// word, an English word or a short stem, then an ascending counter from 0
+/// or 1 (or one digit). Random values almost never end in such a counter.
+fn is_stock_word_with_counter(v: &[u8], vocab: &Vocabulary, params: &ValidatorParams) -> bool {
+    let digits = v.iter().rev().take_while(|b| b.is_ascii_digit()).count();
+    if digits == 0 || digits > 9 || digits == v.len() {
+        return false;
+    }
+    let (stem, counter) = v.split_at(v.len() - digits);
+    let ascending = counter.len() == 1
+        || (matches!(counter[0], b'0' | b'1') && counter.windows(2).all(|w| w[1] == w[0] + 1));
+    if !ascending {
+        return false;
+    }
+    let stem = stem
+        .strip_suffix(b"_")
+        .or_else(|| stem.strip_suffix(b"@"))
+        .or_else(|| stem.strip_suffix(b"-"))
+        .or_else(|| stem.strip_suffix(b"."))
+        .unwrap_or(stem);
+    if stem.is_empty() || !stem.iter().all(|b| b.is_ascii_alphabetic()) {
+        return false;
+    }
+    let lower = stem.to_ascii_lowercase();
+    stem.len() <= 4
+        || vocab
+            .stock_values
+            .contains(std::str::from_utf8(&lower).unwrap_or(""))
+        || is_english_word(stem, params)
+}
+
+/// `Heslo:`, `パスワード：`, `忘记密码`: a form label or its translation. A
+/// password ends in a colon rarely, and is mostly non-ASCII more rarely.
+fn is_ui_label(v: &[u8]) -> bool {
+    let non_ascii = v.iter().filter(|b| !b.is_ascii()).count();
+    v.ends_with(b":") || v.ends_with("：".as_bytes()) || non_ascii * 2 >= v.len()
+}
+
+/// Stored password hashes (crypt(3) `$2a$…`, `$6$…`, `$argon2id$…`,
+/// `$pbkdf2-sha256$…`, LDAP `{SSHA}…`): what a login is checked against,
+/// not what it is made with.
+fn is_password_hash(v: &[u8]) -> bool {
+    let crypt = v.len() > 20
+        && v[0] == b'$'
+        && v[1..]
+            .iter()
+            .position(|&b| b == b'$')
+            .is_some_and(|i| (1..=16).contains(&i));
+    crypt
+        || [
+            &b"{SSHA}"[..],
+            b"{SHA}",
+            b"{SSHA256}",
+            b"{SSHA512}",
+            b"{CRYPT}",
+        ]
+        .iter()
+        .any(|p| v.starts_with(p))
+}
+
+fn is_english_word(v: &[u8], params: &ValidatorParams) -> bool {
+    v.iter().all(|b| b.is_ascii_alphabetic())
+        && english_bigram_share(v) >= params.english_word_share
+}
+
 /// Checks every generic value shares: placeholders, references, paths, numbers.
-fn reject_common(v: &[u8]) -> Option<&'static str> {
-    if placeholder_reason(v).is_some() {
+fn reject_common(v: &[u8], vocab: &Vocabulary, params: &ValidatorParams) -> Option<&'static str> {
+    if placeholder_reason(v, vocab).is_some() {
         return Some("a placeholder");
     }
-    let lower = v.to_ascii_lowercase();
-    const REFERENCES: &[&str] = &[
-        "os.environ",
-        "os.getenv",
-        "process.env",
-        "getenv",
-        "env[",
-        "env.",
-        "environ",
-        "secrets.",
-        "vault:",
-        "ssm:",
-        "arn:aws",
-        "function",
-        "lambda",
-        "=>",
-        "://",
-        "\\n",
-        "\\t",
-        "%s",
-        "%d",
-        "%v",
-        "{0}",
-        "{}",
-    ];
-    if REFERENCES
-        .iter()
-        .any(|r| memchr::memmem::find(&lower, r.as_bytes()).is_some())
-    {
+    if vocab.references.find(v).is_some() {
         return Some("a reference or format string, not a value");
     }
     if matches!(v[0], b'$' | b'%' | b'#' | b'@' | b'&' | b'*')
@@ -516,6 +391,12 @@ fn reject_common(v: &[u8]) -> Option<&'static str> {
     if v.starts_with(b"0x") || v.starts_with(b"0X") {
         return Some("a number");
     }
+    if v.iter().filter(|b| !b.is_ascii()).count() * 2 >= v.len() {
+        return Some("text in another script: a label or description");
+    }
+    if v.len() >= 3 && v.iter().all(|&b| b == v[0]) {
+        return Some("one character repeated: a placeholder");
+    }
     if is_uuid(v) {
         return Some("a UUID: an identifier, not a secret");
     }
@@ -527,38 +408,17 @@ fn reject_common(v: &[u8]) -> Option<&'static str> {
     // `no-password-required`, `badpass`, `secret_token_here`, `geheim$parole`:
     // built from the credential word itself (in English or another language),
     // so a description or a stock test value.
-    const CREDENTIAL_WORDS: &[&str] = &[
-        "pass",
-        "pwd",
-        "secret",
-        "token",
-        "credential", // English
-        "geheim",     // German: secret (passwort has `pass`)
-        "parol",      // French, Romanian, Russian: parole, parola, parol'
-        "senha",      // Portuguese
-        "contrase",   // Spanish: contraseña
-        "segreto",    // Italian
-        "haslo",      // Polish: hasło
-        "wachtwoord", // Dutch
-        "losenord",   // Swedish: lösenord
-        "salasana",   // Finnish
-    ];
-    let plain = unleet(&lower);
-    if CREDENTIAL_WORDS
-        .iter()
-        .any(|w| memchr::memmem::find(&plain, w.as_bytes()).is_some())
-    {
+    let lower = v.to_ascii_lowercase();
+    if vocab.credential_words.find(&unleet(&lower)).is_some() {
         return Some("contains a credential word: a description or stock value");
     }
-    if !v.iter().any(|b| b.is_ascii_alphabetic()) && v.len() < 10 {
+    if !v.iter().any(|b| b.is_ascii_alphabetic()) && v.len() < params.min_number_length {
         return Some("a number");
     }
-    if lower.ends_with(b".json")
-        || lower.ends_with(b".pem")
-        || lower.ends_with(b".key")
-        || lower.ends_with(b".txt")
-        || lower.ends_with(b".yaml")
-        || lower.ends_with(b".yml")
+    if vocab
+        .file_name_suffixes
+        .iter()
+        .any(|s| lower.ends_with(s.as_bytes()))
     {
         return Some("a file name");
     }
@@ -580,27 +440,6 @@ fn unleet(lower: &[u8]) -> Vec<u8> {
             _ => b,
         })
         .collect()
-}
-
-/// A file that uses AWS's reserved example credentials (`AKIAIOSFODNN7EXAMPLE`,
-/// `wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY`, `…0EXAMPLE` ids) is
-/// documentation: its other hard-coded values are examples too. Only
-/// low- and medium-confidence findings defer to this.
-pub fn is_example_document(bytes: &[u8]) -> bool {
-    let mut at = 0;
-    while let Some(i) = memchr::memmem::find(&bytes[at..], b"EXAMPLE") {
-        let pos = at + i;
-        let before = bytes[..pos]
-            .iter()
-            .rev()
-            .take_while(|b| b.is_ascii_uppercase() || b.is_ascii_digit())
-            .count();
-        if before >= 8 || bytes[pos + 7..].starts_with(b"KEY") {
-            return true;
-        }
-        at = pos + 7;
-    }
-    false
 }
 
 /// `8-4-4-4-12` hex.
@@ -655,34 +494,30 @@ fn looks_like_identifier(v: &[u8]) -> bool {
     true
 }
 
-fn is_hash_like_name(words: &[String]) -> bool {
-    words.iter().any(|w| {
-        matches!(
-            w.as_str(),
-            "hash"
-                | "sha"
-                | "sha1"
-                | "sha256"
-                | "sha512"
-                | "md5"
-                | "digest"
-                | "checksum"
-                | "integrity"
-                | "fingerprint"
-        )
-    })
-}
-
 /// A URL's password: not a placeholder, an interpolation or a stock word.
-pub fn reject_url_password(v: &[u8]) -> Option<&'static str> {
-    if v.len() < 3 {
+pub fn reject_url_password(
+    v: &[u8],
+    vocab: &Vocabulary,
+    params: &ValidatorParams,
+) -> Option<&'static str> {
+    if v.len() < params.min_url_password_length {
         return Some("too short");
     }
-    if let Some(why) = reject_common(v) {
+    if let Some(why) = reject_common(v, vocab, params) {
         return Some(why);
     }
+    // `p%40ssword`: judge the password the URL encodes.
+    let decoded = percent_decode(v);
+    if decoded != v {
+        if let Some(why) = reject_common(&decoded, vocab, params) {
+            return Some(why);
+        }
+    }
     let lower = v.to_ascii_lowercase();
-    if STOCK_VALUES.contains(&std::str::from_utf8(&lower).unwrap_or("")) {
+    if vocab
+        .stock_values
+        .contains(std::str::from_utf8(&lower).unwrap_or(""))
+    {
         return Some("a stock example value");
     }
     if v.iter()
@@ -690,14 +525,26 @@ pub fn reject_url_password(v: &[u8]) -> Option<&'static str> {
     {
         return Some("an interpolation");
     }
-    if v.iter().all(|b| b.is_ascii_alphabetic()) && english_bigram_share(v) >= 0.6 {
+    if is_english_word(v, params) {
         return Some("an English word");
     }
     None
 }
 
+/// `bat:bat@`, `CREATE USER db1 WITH PASSWORD 'db1'`: a password that
+/// repeats its account's name is a test fixture's.
+pub fn reject_password_of_user(password: &[u8], user: &[u8]) -> Option<&'static str> {
+    let (p, u) = (password.to_ascii_lowercase(), user.to_ascii_lowercase());
+    let repeats = p == u || (u.len() >= 3 && memchr::memmem::find(&p, &u).is_some());
+    repeats.then_some("the password repeats the user name: a fixture")
+}
+
 /// `Basic <base64>`: decodes to `user:password` with a plausible password.
-pub fn reject_basic_auth(v: &[u8]) -> Option<&'static str> {
+pub fn reject_basic_auth(
+    v: &[u8],
+    vocab: &Vocabulary,
+    params: &ValidatorParams,
+) -> Option<&'static str> {
     let Some(decoded) = base64_decode(v) else {
         return Some("not base64");
     };
@@ -708,43 +555,60 @@ pub fn reject_basic_auth(v: &[u8]) -> Option<&'static str> {
     if password.is_empty() || password.iter().any(|b| !(0x20..0x7f).contains(b)) {
         return Some("no printable password");
     }
-    reject_url_password(password)
+    reject_url_password(password, vocab, params)
 }
 
-/// Standard base64 (padding optional); `None` on any other byte.
-pub fn base64_decode(v: &[u8]) -> Option<Vec<u8>> {
-    fn val(c: u8) -> Option<u32> {
-        Some(match c {
-            b'A'..=b'Z' => c - b'A',
-            b'a'..=b'z' => c - b'a' + 26,
-            b'0'..=b'9' => c - b'0' + 52,
-            b'+' | b'-' => 62,
-            b'/' | b'_' => 63,
-            _ => return None,
-        } as u32)
-    }
-    let v = v
-        .strip_suffix(b"==")
-        .or_else(|| v.strip_suffix(b"="))
-        .unwrap_or(v);
-    let mut out = Vec::with_capacity(v.len() * 3 / 4);
-    let mut acc = 0u32;
-    let mut bits = 0;
-    for &c in v {
-        acc = (acc << 6) | val(c)?;
-        bits += 6;
-        if bits >= 8 {
-            bits -= 8;
-            out.push((acc >> bits) as u8);
-            acc &= (1 << bits) - 1;
+/// `%XX` escapes decoded; anything else kept as it is.
+fn percent_decode(v: &[u8]) -> Vec<u8> {
+    let hex = |b: u8| (b as char).to_digit(16).map(|d| d as u8);
+    let mut out = Vec::with_capacity(v.len());
+    let mut i = 0;
+    while i < v.len() {
+        if v[i] == b'%' && i + 2 < v.len() {
+            if let (Some(h), Some(l)) = (hex(v[i + 1]), hex(v[i + 2])) {
+                out.push(h << 4 | l);
+                i += 3;
+                continue;
+            }
         }
+        out.push(v[i]);
+        i += 1;
     }
-    Some(out)
+    out
+}
+
+/// Padding optional and trailing bits ignored: tokens in the wild are
+/// written both ways.
+const LENIENT: GeneralPurposeConfig = GeneralPurposeConfig::new()
+    .with_decode_padding_mode(DecodePaddingMode::Indifferent)
+    .with_decode_allow_trailing_bits(true);
+const STANDARD: GeneralPurpose = GeneralPurpose::new(&base64::alphabet::STANDARD, LENIENT);
+const URL_SAFE: GeneralPurpose = GeneralPurpose::new(&base64::alphabet::URL_SAFE, LENIENT);
+
+/// Standard or URL-safe base64, padding optional; `None` when it is neither.
+pub fn base64_decode(v: &[u8]) -> Option<Vec<u8>> {
+    STANDARD.decode(v).or_else(|_| URL_SAFE.decode(v)).ok()
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn vocab() -> &'static Vocabulary {
+        Vocabulary::builtin()
+    }
+
+    fn name_kind(name: &[u8]) -> Option<NameKind> {
+        super::name_kind(name, vocab())
+    }
+
+    fn reject_common(v: &[u8]) -> Option<&'static str> {
+        super::reject_common(v, vocab(), &ValidatorParams::default())
+    }
+
+    fn reject_basic_auth(v: &[u8]) -> Option<&'static str> {
+        super::reject_basic_auth(v, vocab(), &ValidatorParams::default())
+    }
 
     #[test]
     fn names() {
@@ -802,10 +666,130 @@ mod tests {
         assert_eq!(reject_common(b"k8Fq2xZr"), None);
     }
 
+    fn reject(name: &str, value: &str) -> Option<&'static str> {
+        let a = Assignment {
+            path: "app.js",
+            name: name.as_bytes(),
+            value: value.as_bytes(),
+            quote: Some(b'"'),
+            namespaced: false,
+        };
+        reject_assignment(&a, vocab(), &ValidatorParams::default())
+    }
+
     #[test]
-    fn example_documents() {
-        assert!(is_example_document(b"AccessKeyId=AKIAIOSFODNN7EXAMPLE\n"));
-        assert!(!is_example_document(b"see the EXAMPLE section\n"));
+    fn public_names_are_not_credentials() {
+        assert!(reject("publicKeyToken", "30ad4fe6b2a6aeed").is_some());
+        assert!(reject("PublicKeyToken", "b77a5c561934e089").is_some());
+        assert_eq!(reject("accessToken", "30ad4fe6b2a6aeed"), None);
+    }
+
+    #[test]
+    fn reverse_dns_names_are_packages() {
+        assert!(reject("io.jsonwebtoken", "jjwt-jackson").is_some());
+        assert!(reject("com.acme.apitoken", "kq7ZvW2mXr").is_some());
+        assert_eq!(reject("config.apitoken", "kq7ZvW2mXr"), None);
+    }
+
+    #[test]
+    fn stock_words_with_a_counter_are_examples() {
+        for v in [
+            "bar123",
+            "test123456",
+            "root123",
+            "Test@12345",
+            "jira_123456",
+            "test1",
+            "db123",
+        ] {
+            assert!(reject("password", v).is_some(), "{v}");
+        }
+        // Random stems or random digits stay.
+        for v in ["xqzv481", "kd8Fq2xZ7", "wkqzhtrb123"] {
+            assert_eq!(reject("password", v), None, "{v}");
+        }
+    }
+
+    #[test]
+    fn labels_and_translations_are_not_passwords() {
+        for v in [
+            "Heslo:",
+            "Clave:",
+            "パスワード：",
+            "忘记密码",
+            "Lösenord:",
+            "lozinka",
+        ] {
+            assert!(reject("labelPassword", v).is_some(), "{v}");
+        }
+        assert_eq!(reject("password", "Wd7q:kvX"), None);
+    }
+
+    #[test]
+    fn password_hashes_are_not_passwords() {
+        let bcrypt = "$2a$10$UHR6GhotWhpLsKtVP0/i6.Nh9.fuY73cWjLoJjb2sKT8KISBcUW5q";
+        assert!(reject("ALICE_PASS", bcrypt).is_some());
+        assert!(reject("password", "{SSHA}kq7ZvW2mXrT4pLnB").is_some());
+        let sha = "b1cb6e31e172577918c9e7806c572b5ed8477d3f57aa737bee4b5b1db3696f09";
+        assert!(reject("GRAYLOG_SHA256_PASSWORD", sha).is_some());
+    }
+
+    #[test]
+    fn one_character_repeated_is_a_placeholder() {
+        assert!(reject("DYN_PASSWORD", "zzzz").is_some());
+        assert!(reject_common(b"yyyy").is_some());
+    }
+
+    #[test]
+    fn url_passwords_are_judged_decoded() {
+        let p = ValidatorParams::default();
+        assert!(reject_url_password(b"p%40ssword", vocab(), &p).is_some());
+        assert_eq!(reject_url_password(b"kq7%40ZvW2", vocab(), &p), None);
+    }
+
+    #[test]
+    fn numeric_passwords_stay_runs_do_not() {
+        assert_eq!(reject("password", "552712"), None);
+        assert_eq!(reject("jdbcPassword", "297769"), None);
+        assert!(reject("password", "123456").is_some());
+        assert!(reject("password", "111111").is_some());
+        assert!(reject("password", "12").is_some());
+        assert!(reject("password_length", "552712").is_some());
+    }
+
+    #[test]
+    fn confirmation_names_keep_their_meaning() {
+        assert_eq!(
+            name_kind(b"password_confirmation"),
+            Some(NameKind::Password)
+        );
+        assert_eq!(name_kind(b"confirmPassword"), Some(NameKind::Password));
+    }
+
+    #[test]
+    fn a_password_repeating_its_user_is_a_fixture() {
+        assert!(reject_password_of_user(b"bat", b"bat").is_some());
+        assert!(reject_password_of_user(b"flask_geo", b"FLASK_GEO").is_some());
+        assert_eq!(reject_password_of_user(b"kq7ZvW2m", b"bat"), None);
+    }
+
+    #[test]
+    fn text_in_another_script_is_a_label() {
+        assert!(reject_common("数据库用户名的密码".as_bytes()).is_some());
+    }
+
+    #[test]
+    fn der_signatures_are_public() {
+        use base64::Engine;
+        let mut der = vec![0x30, 0x26, 0x02, 0x11, 0x00];
+        der.extend((1..=16u8).map(|i| i.wrapping_mul(37)));
+        der.extend([0x02, 0x11, 0x00]);
+        der.extend((1..=16u8).map(|i| i.wrapping_mul(53)));
+        der[1] = (der.len() - 2) as u8;
+        let sig = base64::engine::general_purpose::STANDARD.encode(&der);
+        assert!(is_der_signature(sig.as_bytes()));
+        assert!(reject("SharedSecret", &sig).is_some());
+        assert!(!is_der_signature(b"kq7ZvW2mXrT4pLnBx9Qa"));
     }
 
     #[test]

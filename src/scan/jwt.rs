@@ -7,36 +7,19 @@ use hmac::{Hmac, Mac};
 use sha2::{Sha256, Sha384, Sha512};
 
 use super::{generic::base64_decode, validate::placeholder_reason};
-
-/// HMAC keys that tutorials and library docs sign their example tokens with.
-const WELL_KNOWN_KEYS: &[&str] = &[
-    "secret",
-    "your-256-bit-secret",
-    "your-384-bit-secret",
-    "your-512-bit-secret",
-    "your-secret-key",
-    "your_secret_key",
-    "secretkey",
-    "secret-key",
-    "secret_key",
-    "mysecret",
-    "my-secret",
-    "my_secret",
-    "mysecretkey",
-    "shhhhh",
-    "supersecret",
-    "changeme",
-    "key",
-    "test",
-];
-
-/// How far around the token (in bytes) to look for the placeholder key it
-/// was signed with: a README passes it to `encode` a few lines above.
-const KEY_SEARCH_WINDOW: usize = 2048;
+use crate::rules::{ValidatorParams, Vocabulary};
 
 /// `Some(why)` when the token is an HMAC-signed JWT whose signature verifies
-/// with a well-known key or with a placeholder string quoted near it.
-pub fn reject_example_jwt(bytes: &[u8], start: usize, end: usize) -> Option<&'static str> {
+/// with a well-known key (the vocabulary's `well_known_jwt_keys`) or with a
+/// placeholder string quoted near it (within the rule's `jwt_key_window`:
+/// a README passes the key to `encode` a few lines above).
+pub fn reject_example_jwt(
+    bytes: &[u8],
+    start: usize,
+    end: usize,
+    vocab: &Vocabulary,
+    params: &ValidatorParams,
+) -> Option<&'static str> {
     let token = &bytes[start..end];
     let last_dot = token.iter().rposition(|&b| b == b'.')?;
     let (signed, signature) = (&token[..last_dot], &token[last_dot + 1..]);
@@ -46,12 +29,13 @@ pub fn reject_example_jwt(bytes: &[u8], start: usize, end: usize) -> Option<&'st
     let alg = header.get("alg")?.as_str()?;
     let signature = base64_decode(signature)?;
 
-    let nearby =
-        &bytes[start.saturating_sub(KEY_SEARCH_WINDOW)..(end + KEY_SEARCH_WINDOW).min(bytes.len())];
-    let keys = WELL_KNOWN_KEYS
+    let window = params.jwt_key_window;
+    let nearby = &bytes[start.saturating_sub(window)..(end + window).min(bytes.len())];
+    let keys = vocab
+        .well_known_jwt_keys
         .iter()
         .map(|k| k.as_bytes())
-        .chain(quoted_placeholders(nearby));
+        .chain(quoted_placeholders(nearby, vocab));
     for key in keys {
         if hmac_matches(alg, key, signed, &signature)? {
             return Some("signed with a well-known or placeholder key: an example token");
@@ -77,11 +61,14 @@ fn hmac_matches(alg: &str, key: &[u8], signed: &[u8], signature: &[u8]) -> Optio
 }
 
 /// Quoted strings near the token that are placeholders (`"your-secret-key"`).
-fn quoted_placeholders(text: &[u8]) -> impl Iterator<Item = &[u8]> {
+fn quoted_placeholders<'a>(
+    text: &'a [u8],
+    vocab: &'a Vocabulary,
+) -> impl Iterator<Item = &'a [u8]> {
     text.split(|&b| b == b'"' || b == b'\'')
         .skip(1)
         .step_by(2)
-        .filter(|s| (1..=64).contains(&s.len()) && placeholder_reason(s).is_some())
+        .filter(|s| (1..=64).contains(&s.len()) && placeholder_reason(s, vocab).is_some())
 }
 
 #[cfg(test)]
@@ -89,19 +76,8 @@ mod tests {
     use super::*;
 
     fn sign(alg: &str, key: &[u8], payload: &str) -> String {
-        let b64 = |b: &[u8]| {
-            const A: &[u8; 64] =
-                b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
-            let mut out = String::new();
-            for chunk in b.chunks(3) {
-                let n =
-                    chunk.iter().fold(0u32, |n, &c| n << 8 | c as u32) << (8 * (3 - chunk.len()));
-                for i in 0..=chunk.len() {
-                    out.push(A[(n >> (18 - 6 * i) & 63) as usize] as char);
-                }
-            }
-            out
-        };
+        use base64::Engine;
+        let b64 = |b: &[u8]| base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(b);
         let signed = format!(
             "{}.{}",
             b64(format!(r#"{{"alg":"{alg}","typ":"JWT"}}"#).as_bytes()),
@@ -114,7 +90,13 @@ mod tests {
 
     fn verdict(text: &str, token: &str) -> Option<&'static str> {
         let start = text.find(token).unwrap();
-        reject_example_jwt(text.as_bytes(), start, start + token.len())
+        reject_example_jwt(
+            text.as_bytes(),
+            start,
+            start + token.len(),
+            Vocabulary::builtin(),
+            &ValidatorParams::default(),
+        )
     }
 
     #[test]

@@ -34,6 +34,9 @@ pub struct Candidate {
     /// Byte range of the `name` capture group (the variable or key the secret
     /// is assigned to), for rules that have one.
     pub name: Option<(usize, usize)>,
+    /// Byte range of the `user` capture group (the account a password
+    /// belongs to), for rules that have one.
+    pub user: Option<(usize, usize)>,
 }
 
 /// Why a candidate was dropped, for `--explain`.
@@ -42,7 +45,7 @@ pub enum DropReason {
     RuleAllow(String),
     /// The provider publishes this value as public; the reason says where.
     Published(String),
-    Placeholder(&'static str),
+    Placeholder(String),
     Entropy {
         got: f64,
         min: f64,
@@ -51,7 +54,8 @@ pub enum DropReason {
     NotASecret(&'static str),
     Overlapped(String),
     Empty,
-    ExampleDocument,
+    /// The file holds a provider's reserved example credentials.
+    ExampleDocument(String),
 }
 
 impl std::fmt::Display for DropReason {
@@ -67,11 +71,8 @@ impl std::fmt::Display for DropReason {
             DropReason::NotASecret(why) => write!(f, "not a secret: {why}"),
             DropReason::Overlapped(by) => write!(f, "same text reported by rule `{by}`"),
             DropReason::Empty => write!(f, "empty value"),
-            DropReason::ExampleDocument => {
-                write!(
-                    f,
-                    "the file uses AWS's reserved EXAMPLE credentials: documentation"
-                )
+            DropReason::ExampleDocument(what) => {
+                write!(f, "the file uses {what}: documentation")
             }
         }
     }
@@ -256,6 +257,10 @@ impl Scanner {
                             .name_group
                             .and_then(|n| caps.get(n))
                             .map(|m| (s + m.start(), s + m.end())),
+                        user: m
+                            .user_group
+                            .and_then(|n| caps.get(n))
+                            .map(|m| (s + m.start(), s + m.end())),
                     });
                 }
             }
@@ -267,6 +272,8 @@ impl Scanner {
 
     fn verdict(&self, rule: &CompiledRule, path: &str, bytes: &[u8], c: &Candidate) -> Verdict {
         use DropReason::*;
+        let vocab = &self.rules.vocabulary;
+        let params = &rule.params;
         let secret = &bytes[c.start..c.end];
         if secret.is_empty() {
             return Verdict::Drop(Empty);
@@ -283,8 +290,8 @@ impl Scanner {
             return Verdict::Drop(RuleAllow(a.as_str().to_string()));
         }
         if rule.placeholder_check {
-            if let Some(why) = validate::placeholder_reason(secret) {
-                return Verdict::Drop(Placeholder(why));
+            if let Some(why) = validate::placeholder_reason(secret, vocab) {
+                return Verdict::Drop(Placeholder(why.to_string()));
             }
         }
         if let Some(min) = rule.entropy {
@@ -300,13 +307,21 @@ impl Scanner {
         }
         for v in &rule.validate {
             let rejected = match v {
-                Validator::GenericValue => {
-                    generic::reject_assignment(&generic::Assignment::new(path, bytes, c))
+                Validator::GenericValue => generic::reject_assignment(
+                    &generic::Assignment::new(path, bytes, c),
+                    vocab,
+                    params,
+                ),
+                Validator::UrlPassword => {
+                    let user = c.user.map(|(s, e)| &bytes[s..e]);
+                    generic::reject_url_password(secret, vocab, params)
+                        .or_else(|| user.and_then(|u| generic::reject_password_of_user(secret, u)))
                 }
-                Validator::UrlPassword => generic::reject_url_password(secret),
-                Validator::Base64Credentials => generic::reject_basic_auth(secret),
+                Validator::Base64Credentials => generic::reject_basic_auth(secret, vocab, params),
                 Validator::PemBody => validate::reject_pem_body(secret),
-                Validator::ExampleJwt => jwt::reject_example_jwt(bytes, c.start, c.end),
+                Validator::ExampleJwt => {
+                    jwt::reject_example_jwt(bytes, c.start, c.end, vocab, params)
+                }
             };
             if let Some(why) = rejected {
                 return Verdict::Drop(NotASecret(why));
@@ -316,16 +331,26 @@ impl Scanner {
     }
 
     /// Less-than-certain findings in a documentation file written with
-    /// reserved example credentials are examples too.
+    /// reserved example credentials (the rules' `example_documents`) are
+    /// examples too.
     fn drop_examples(&self, bytes: &[u8], judged: &mut [Judged]) {
         let uncertain = |j: &Judged| {
             j.verdict == Verdict::Report
                 && self.rules.rules[j.candidate.rule].meta.confidence < Confidence::High
         };
-        if judged.iter().any(uncertain) && generic::is_example_document(bytes) {
-            for j in judged.iter_mut().filter(|j| uncertain(j)) {
-                j.verdict = Verdict::Drop(DropReason::ExampleDocument);
-            }
+        if !judged.iter().any(uncertain) {
+            return;
+        }
+        let Some((_, what)) = self
+            .rules
+            .example_documents
+            .iter()
+            .find(|(re, _)| re.is_match(bytes))
+        else {
+            return;
+        };
+        for j in judged.iter_mut().filter(|j| uncertain(j)) {
+            j.verdict = Verdict::Drop(DropReason::ExampleDocument(what.clone()));
         }
     }
 

@@ -1,7 +1,7 @@
 //! Tests a candidate's secret must pass to become a finding: known
 //! placeholders, randomness (Shannon entropy), and checksums.
 
-use crate::rules::Checksum;
+use crate::rules::{Checksum, Vocabulary};
 
 /// Shannon entropy in bits per character.
 pub fn shannon_entropy(s: &[u8]) -> f64 {
@@ -23,62 +23,11 @@ pub fn shannon_entropy(s: &[u8]) -> f64 {
         .sum()
 }
 
-/// Words and marks that documentation puts where a key goes.
-const PLACEHOLDER_MARKERS: &[&str] = &[
-    "example",
-    "placeholder",
-    "changeme",
-    "change_me",
-    "change-me",
-    "replaceme",
-    "replace_me",
-    "replace-me",
-    "replace_with",
-    "your_",
-    "your-",
-    "yourapi",
-    "yourkey",
-    "yoursecret",
-    "yourtoken",
-    "yourpass",
-    "xxxx",
-    "****",
-    "...",
-    "…",
-    "redacted",
-    "dummy",
-    "mock",
-    "notreal",
-    "not_real",
-    "not-a-real",
-    "insert_",
-    "insert-",
-    "enter_your",
-    "put_your",
-    "12345678",
-    "a1b2c3",
-    "abcd1234",
-    "abc12",
-    "abcdefgh",
-    "qwerty",
-    "secretvalue",
-    "apikeyfor",
-    "todo",
-    "fixme",
-    "<",
-    ">",
-    "${",
-    "{{",
-    "$(",
-];
-
 /// Why a value looks like a placeholder, or `None` when it does not.
-pub fn placeholder_reason(secret: &[u8]) -> Option<&'static str> {
-    let lower = secret.to_ascii_lowercase();
-    for m in PLACEHOLDER_MARKERS {
-        if memchr::memmem::find(&lower, m.as_bytes()).is_some() {
-            return Some(m);
-        }
+/// The markers are the vocabulary's `placeholder_markers`.
+pub fn placeholder_reason<'v>(secret: &[u8], vocab: &'v Vocabulary) -> Option<&'v str> {
+    if let Some(m) = vocab.placeholder_markers.find(secret) {
+        return Some(m);
     }
     if secret.len() >= 6 {
         // One character repeated (`sk-aaaaaaaa…`): the commonest byte fills most of it.
@@ -207,6 +156,10 @@ pub fn with_crc32_base62(prefix: &str, body: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn placeholder_reason(secret: &[u8]) -> Option<&'static str> {
+        super::placeholder_reason(secret, Vocabulary::builtin())
+    }
 
     #[test]
     fn entropy_of_uniform_and_constant() {
