@@ -236,6 +236,14 @@ pub struct Finding {
     /// GitHub's `primaryLocationLineHash` of the finding's line, computed
     /// while the file's bytes are at hand when the report needs it (SARIF).
     pub line_hash: Option<String>,
+    /// When the finding sits inside a file rather than in it — a member of
+    /// an archive (`dist/app.whl!app/settings.py`), a notebook cell
+    /// (`nb.ipynb:cell 4`) — how many bytes of `location.path` name that
+    /// file. Reports show the whole path and point tools at the file.
+    pub within: Option<usize>,
+    /// How the secret was encoded where it was found (`base64`): the
+    /// location points at the encoded text, the secret is the decoded one.
+    pub decoded: Option<&'static str>,
 }
 
 impl Finding {
@@ -253,6 +261,8 @@ impl Finding {
             fingerprint: OnceLock::new(),
             commit: None,
             line_hash: None,
+            within: None,
+            decoded: None,
         }
     }
 
@@ -261,6 +271,15 @@ impl Finding {
         self.fingerprint.get_or_init(|| {
             Fingerprint::new(&self.rule.id, &self.location.path, self.secret.expose())
         })
+    }
+
+    /// The file (on disk or in git) that holds the finding: the archive or
+    /// notebook when it sits inside one, else the path itself.
+    pub fn artifact(&self) -> &str {
+        let path = &self.location.path;
+        self.within
+            .and_then(|n| path.get(..n))
+            .unwrap_or(path)
     }
 
     /// Sort key that makes output order deterministic whatever order threads

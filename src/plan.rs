@@ -52,6 +52,8 @@ pub struct ScanPlan {
     pub git_aware: bool,
     /// Keep every candidate with its verdict, for `--explain`.
     pub explain: bool,
+    /// How deep archives are opened, and what they may cost.
+    pub archives: crate::source::archive::Limits,
     pub output: Output,
 }
 

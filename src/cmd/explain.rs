@@ -32,6 +32,10 @@ pub fn run(args: &ExplainArgs) -> anyhow::Result<ExitCode> {
         threads: 1,
         git_aware: false,
         explain: true,
+        archives: keylint::source::archive::Limits::new(
+            keylint::source::archive::DEFAULT_DEPTH,
+            plan::DEFAULT_MAX_FILE_SIZE,
+        ),
         output: Output {
             format: report::Format::Human,
             path: None,

@@ -118,6 +118,10 @@ fn plan_from(args: &ScanArgs) -> anyhow::Result<ScanPlan> {
                 && std::env::var("TERM").map_or(true, |t| t != "dumb")
         }
     };
+    let mut archives = keylint::source::archive::Limits::new(args.archive_depth, max_file_size);
+    if let Some(size) = args.max_archive_size {
+        archives.per_archive = size;
+    }
     Ok(ScanPlan {
         mode,
         scanner,
@@ -126,6 +130,7 @@ fn plan_from(args: &ScanArgs) -> anyhow::Result<ScanPlan> {
         threads: plan::threads(usize::from(args.threads)),
         git_aware: !args.no_git,
         explain: args.explain,
+        archives,
         output: Output {
             format,
             path: args.output.clone(),

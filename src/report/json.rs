@@ -45,6 +45,12 @@ pub struct JsonFinding<'a> {
     pub url: Option<&'a str>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub commit: Option<&'a CommitInfo>,
+    /// The archive or notebook holding `path`, when the finding is inside one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub artifact: Option<&'a str>,
+    /// How the secret was encoded at `path:line` (`base64`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub decoded: Option<&'static str>,
 }
 
 impl<'a> JsonFinding<'a> {
@@ -71,6 +77,8 @@ impl<'a> JsonFinding<'a> {
             help: &f.rule.help,
             url: f.rule.url.as_deref(),
             commit: f.commit.as_ref(),
+            artifact: f.within.map(|_| f.artifact()),
+            decoded: f.decoded,
         }
     }
 }

@@ -158,7 +158,9 @@ fn descriptor(r: &RuleMeta) -> sarif::ReportingDescriptor {
 
 fn result(f: &Finding, rule_index: usize) -> sarif::Result {
     let loc = &f.location;
-    let (uri, base) = uri_of(&loc.path);
+    // Inside an archive or a notebook: the file is the artifact, and the
+    // whole path is the logical location (and in the message).
+    let (uri, base) = uri_of(f.artifact());
     let mut artifact = sarif::ArtifactLocation::builder().uri(uri).build();
     artifact.uri_base_id = base;
     let region = sarif::Region::builder()
@@ -167,7 +169,7 @@ fn result(f: &Finding, rule_index: usize) -> sarif::Result {
         .end_line(loc.end_line as i64)
         .end_column(loc.end_column as i64)
         .build();
-    let location = sarif::Location::builder()
+    let mut location = sarif::Location::builder()
         .physical_location(
             sarif::PhysicalLocation::builder()
                 .artifact_location(artifact)
@@ -175,6 +177,12 @@ fn result(f: &Finding, rule_index: usize) -> sarif::Result {
                 .build(),
         )
         .build();
+    if f.within.is_some() {
+        location.logical_locations = Some(vec![sarif::LogicalLocation::builder()
+            .fully_qualified_name(loc.path.clone())
+            .kind("member")
+            .build()]);
+    }
     let mut fingerprints = BTreeMap::new();
     fingerprints.insert(
         SECRET_FINGERPRINT_KEY.to_string(),
@@ -192,13 +200,20 @@ fn result(f: &Finding, rule_index: usize) -> sarif::Result {
     if let Some(c) = &f.commit {
         props.insert("commit".into(), serde_json::to_value(c).unwrap_or_default());
     }
-    let message = format!(
+    let mut message = format!(
         "{} ({}) found: {}. {}",
         f.rule.description,
         f.rule.provider,
         f.secret.redacted(),
         f.rule.help
     );
+    if f.within.is_some() {
+        message = format!("In {}:{}: {message}", loc.path, loc.line);
+    }
+    if let Some(encoding) = f.decoded {
+        message.push_str(&format!(" (decoded from {encoding})"));
+        props.insert("decoded".into(), serde_json::json!(encoding));
+    }
     sarif::Result::builder()
         .rule_id(f.rule.id.clone())
         .rule_index(rule_index as i64)

@@ -1,0 +1,182 @@
+//! Values hidden by an encoding. A Kubernetes Secret's `data:` values, a
+//! `.dockerconfigjson`, a `.env` pasted into a CI variable are base64: the
+//! key inside never appears as text. Each base64 run that decodes to
+//! printable text becomes a [`View`] to scan — the line with the run
+//! replaced by its decoded text, so `password: <decoded>` keeps the context
+//! rules need, or the decoded text alone when it has lines of its own —
+//! and findings in it point back at the encoded run.
+//!
+//! Cheap on text without such runs: one pass over the bytes with a lookup
+//! table; a run is only decoded when its length and padding fit base64.
+
+use base64::Engine;
+use std::ops::Range;
+
+/// Shortest run worth decoding: 12 characters are 9 bytes, enough for a
+/// `user:pass`, and random words of that length almost never decode to
+/// printable text.
+const MIN_RUN: usize = 12;
+
+/// Decoded text shorter than this holds no secret worth reporting.
+const MIN_DECODED: usize = 8;
+
+/// Base64 inside decoded text is decoded again this many times (a
+/// `.dockerconfigjson` holds base64 `auth` values inside base64 JSON).
+pub const MAX_DEPTH: u32 = 2;
+
+/// Decoded text to scan, and where it came from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct View {
+    /// The encoded run in the blob.
+    pub encoded: Range<usize>,
+    /// What to scan.
+    pub text: String,
+    /// The decoded value's char columns in `text`'s only line (0-based,
+    /// end exclusive), when `text` is the blob's line with the run
+    /// replaced; `None` when `text` is the decoded value alone.
+    pub value_columns: Option<Range<usize>>,
+    /// The decoded value's bytes in `text`.
+    pub value: Range<usize>,
+}
+
+/// The base64 runs of `bytes` (within `only`, when given) that decode to
+/// text, each as a view to scan.
+pub fn views(bytes: &[u8], only: Option<&dyn Fn(&Range<usize>) -> bool>) -> Vec<View> {
+    let mut out = Vec::new();
+    for run in runs(bytes) {
+        if only.is_some_and(|keep| !keep(&run)) {
+            continue;
+        }
+        let Some(decoded) = decode(&bytes[run.clone()]) else {
+            continue;
+        };
+        if decoded.contains('\n') {
+            out.push(View {
+                encoded: run,
+                value: 0..decoded.len(),
+                text: decoded,
+                value_columns: None,
+            });
+            continue;
+        }
+        let line_start = memchr::memrchr(b'\n', &bytes[..run.start]).map_or(0, |i| i + 1);
+        let line_end = memchr::memchr(b'\n', &bytes[run.end..]).map_or(bytes.len(), |i| run.end + i);
+        let before = String::from_utf8_lossy(&bytes[line_start..run.start]);
+        let after = String::from_utf8_lossy(&bytes[run.end..line_end]);
+        let start = before.chars().count();
+        let end = start + decoded.chars().count();
+        out.push(View {
+            encoded: run,
+            value: before.len()..before.len() + decoded.len(),
+            text: format!("{before}{decoded}{after}"),
+            value_columns: Some(start..end),
+        });
+    }
+    out
+}
+
+/// Maximal runs of the base64 alphabet (with up to two `=`) that could be
+/// base64: long enough, a multiple of four, not part of a longer word.
+fn runs(bytes: &[u8]) -> Vec<Range<usize>> {
+    let mut out = Vec::new();
+    let mut i = 0;
+    while i < bytes.len() {
+        if !is_b64(bytes[i]) {
+            i += 1;
+            continue;
+        }
+        let start = i;
+        while i < bytes.len() && is_b64(bytes[i]) {
+            i += 1;
+        }
+        let mut end = i;
+        while end < bytes.len() && end - i < 2 && bytes[end] == b'=' {
+            end += 1;
+        }
+        i = end;
+        let len = end - start;
+        // `-`, `_`, `.` and `%` next to a run make it a URL, a path, a
+        // base64url token or an identifier, not a standard base64 value.
+        let joined = |b: Option<&u8>| b.is_some_and(|b| matches!(b, b'-' | b'_' | b'.' | b'%' | b'\\'));
+        if len >= MIN_RUN
+            && len % 4 == 0
+            && !joined(start.checked_sub(1).and_then(|s| bytes.get(s)))
+            && !joined(bytes.get(end))
+        {
+            out.push(start..end);
+        }
+    }
+    out
+}
+
+fn is_b64(b: u8) -> bool {
+    b.is_ascii_alphanumeric() || b == b'+' || b == b'/'
+}
+
+/// The run's decoded text, when it is printable text.
+fn decode(run: &[u8]) -> Option<String> {
+    // Letters only, or digits only, is a word or a number, not base64.
+    if run.iter().all(|b| b.is_ascii_alphabetic()) || run.iter().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    let bytes = base64::engine::general_purpose::STANDARD.decode(run).ok()?;
+    if bytes.len() < MIN_DECODED {
+        return None;
+    }
+    let text = String::from_utf8(bytes).ok()?;
+    let printable = text
+        .chars()
+        .all(|c| !c.is_control() || matches!(c, '\n' | '\r' | '\t'));
+    printable.then_some(text)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn b64(s: &str) -> String {
+        base64::engine::general_purpose::STANDARD.encode(s)
+    }
+
+    #[test]
+    fn a_value_is_decoded_in_its_line() {
+        let line = format!("  password: {}\nnext: 1\n", b64("correct-horse-battery"));
+        let views = views(line.as_bytes(), None);
+        assert_eq!(views.len(), 1);
+        assert_eq!(views[0].text, "  password: correct-horse-battery");
+        assert_eq!(views[0].value_columns, Some(12..33));
+        assert_eq!(&line[views[0].encoded.clone()], b64("correct-horse-battery"));
+    }
+
+    #[test]
+    fn decoded_lines_stand_alone() {
+        let env = b64("A=1\nTOKEN=abcdefgh\n");
+        let views = views(format!("ENV_FILE: {env}").as_bytes(), None);
+        assert_eq!(views[0].text, "A=1\nTOKEN=abcdefgh\n");
+        assert_eq!(views[0].value_columns, None);
+    }
+
+    #[test]
+    fn words_hashes_binary_and_base64url_are_not_decoded() {
+        for text in [
+            "ThisIsALongIdentifierName",
+            "0123456789012345",
+            // 20 random bytes: binary, not text.
+            "q83vASNFZ4mrze8BI0VniavN7wE=",
+            // A path and a URL-safe token.
+            "src/main/java/com/example/App.java",
+            "aGVsbG8gd29ybGQgaGVsbG8-",
+        ] {
+            assert!(views(text.as_bytes(), None).is_empty(), "{text}");
+        }
+    }
+
+    #[test]
+    fn only_the_runs_asked_for_are_decoded() {
+        let text = format!("a: {}\nb: {}\n", b64("first-value-here"), b64("second-value-x"));
+        let second = text.find("b: ").unwrap();
+        let v = views(text.as_bytes(), Some(&|run: &Range<usize>| run.start > second));
+        assert_eq!(v.len(), 1);
+        assert!(v[0].text.contains("second-value-x"));
+    }
+}
