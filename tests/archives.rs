@@ -281,8 +281,13 @@ fn overlapping_entries_cannot_multiply_the_inflated_bytes() {
     let copies = 2000u16;
     let mut tail = z.split_off(cd_start);
     let eocd_rec = tail.split_off(cd_size);
-    for _ in 0..copies {
-        z.extend_from_slice(&record);
+    // Each copy under its own name (a zip reader keeps one entry per name).
+    let name_at = 46;
+    assert_eq!(&record[name_at..name_at + 8], b"same.txt");
+    for i in 0..copies {
+        let mut copy = record.clone();
+        copy[name_at..name_at + 8].copy_from_slice(format!("{i:04}.txt").as_bytes());
+        z.extend_from_slice(&copy);
     }
     let mut e = eocd_rec;
     e[8..10].copy_from_slice(&copies.to_le_bytes());

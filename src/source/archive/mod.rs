@@ -338,12 +338,13 @@ impl Walk<'_> {
             if out.stopped || !self.entry(out, path) {
                 return;
             }
-            let (name, compressed, skip) = match archive.by_index_raw(i) {
+            let (name, compressed, declared, skip) = match archive.by_index_raw(i) {
                 Ok(f) => (
                     f.name()
                         .map(|n| n.into_owned())
                         .unwrap_or_else(|_| String::from_utf8_lossy(f.name_raw()).into_owned()),
                     f.compressed_size(),
+                    f.size(),
                     if f.is_dir() || f.is_symlink() {
                         Some(None)
                     } else if f.encrypted() {
@@ -354,6 +355,13 @@ impl Walk<'_> {
                 ),
                 Err(e) => return self.failed(out, path, &e),
             };
+            // A bomb may say what it is: judge the declared sizes first
+            // (the streamed bytes are judged too, in case they lie).
+            if declared > RATIO_GRACE && declared / compressed.max(1) > self.limits.max_ratio {
+                self.limit_hit
+                    .set(Some("it inflates more than the allowed ratio to its compressed size"));
+                return self.failed(out, &format!("{path}!{name}"), &"");
+            }
             let entry_path = format!("{path}!{name}");
             match skip {
                 Some(None) => continue,
