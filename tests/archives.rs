@@ -388,3 +388,122 @@ fn an_encrypted_entry_is_reported_not_scanned() {
     let scan = t.scan_json(&["--no-git"]);
     assert_incomplete(&scan, "locked.zip!secret.txt", "encrypted");
 }
+
+/// A notebook whose cells are `(source lines, output lines)`.
+fn notebook(cells: &[(&[&str], &[&str])]) -> String {
+    let cells: Vec<serde_json::Value> = cells
+        .iter()
+        .map(|(source, outputs)| {
+            serde_json::json!({
+                "cell_type": "code",
+                "metadata": {},
+                "execution_count": 1,
+                "source": source,
+                "outputs": if outputs.is_empty() { serde_json::json!([]) } else { serde_json::json!([
+                    {"output_type": "stream", "name": "stdout", "text": outputs},
+                    {"output_type": "display_data", "metadata": {}, "data": {"image/png": "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNkYPhfDwAChwGA60e6kgAAAABJRU5ErkJggg=="}}
+                ]) },
+            })
+        })
+        .collect();
+    serde_json::to_string_pretty(&serde_json::json!({
+        "nbformat": 4, "nbformat_minor": 5, "metadata": {}, "cells": cells
+    }))
+    .unwrap()
+}
+
+#[test]
+fn a_notebook_finding_names_the_cell_and_the_line_within_it() {
+    let (a, b) = (fake_openai_key(20), fake_openai_key(21));
+    let source_line = format!("KEY = \"{a}\"\n");
+    let output_line = format!("token: {b}\n");
+    let t = Tree::new();
+    t.write(
+        "analysis.ipynb",
+        notebook(&[
+            (&["import os\n", "print(os.getcwd())"], &["/tmp\n"]),
+            (&["import client\n", "c = client.Client()\n", &source_line], &[]),
+            (&["c.login()"], &["connected\n", &output_line]),
+        ]),
+    );
+    let scan = t.scan_json(&["--no-git"]);
+    assert_eq!(
+        scan.places(),
+        ["analysis.ipynb:cell 2:3", "analysis.ipynb:cell 3 output:2"],
+        "{}",
+        scan.stderr
+    );
+    assert_eq!(scan.findings[0]["artifact"], "analysis.ipynb");
+    // SARIF points at the notebook file.
+    let out = t.scan().args(["-f", "sarif"]).output().unwrap();
+    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let uri = &doc["runs"][0]["results"][0]["locations"][0]["physicalLocation"]["artifactLocation"]["uri"];
+    assert_eq!(uri, "analysis.ipynb");
+}
+
+#[test]
+fn a_staged_notebook_reports_only_the_secret_the_change_adds() {
+    let (a, b) = (fake_openai_key(22), fake_openai_key(23));
+    let line_a = format!("KEY = \"{a}\"\n");
+    let line_b = format!("OTHER = \"{b}\"\n");
+    let t = Tree::repo();
+    t.write("nb.ipynb", notebook(&[(&[&line_a], &[])]));
+    t.git(&["add", "."]);
+    t.git(&["commit", "-qm", "first"]);
+    t.write("nb.ipynb", notebook(&[(&[&line_a], &[]), (&["x = 1\n", &line_b], &[])]));
+    t.git(&["add", "."]);
+    let staged = t.scan_json(&["--staged"]);
+    assert_eq!(staged.places(), ["nb.ipynb:cell 2:2"], "{}", staged.stderr);
+}
+
+fn b64(s: &str) -> String {
+    use base64::Engine;
+    base64::engine::general_purpose::STANDARD.encode(s)
+}
+
+#[test]
+fn a_kubernetes_secret_value_is_decoded_and_reported_at_the_encoded_text() {
+    let key = fake_openai_key(24);
+    let t = Tree::new();
+    t.write(
+        "k8s/secret.yaml",
+        format!(
+            "apiVersion: v1\nkind: Secret\nmetadata:\n  name: app\ntype: Opaque\ndata:\n  OPENAI_API_KEY: {}\n",
+            b64(&key)
+        ),
+    );
+    let scan = t.scan_json(&["--no-git"]);
+    assert_eq!(scan.places(), ["k8s/secret.yaml:7"], "{}", scan.stderr);
+    let f = &scan.findings[0];
+    assert_eq!(f["decoded"], "base64");
+    assert_eq!(f["column"], 19, "points at the encoded text");
+    assert_eq!(f["secret"], key.chars().take(4).collect::<String>() + "…" + &key[key.len() - 2..]);
+    let line = f["line_text"].as_str().unwrap();
+    assert!(!line.contains(&b64(&key)), "the encoded secret is redacted too: {line}");
+    let out = t.scan().output().unwrap();
+    let human = String::from_utf8_lossy(&out.stdout);
+    assert!(human.contains("base64-encoded here"), "{human}");
+    assert!(!human.contains(&key) && !human.contains(&b64(&key)), "{human}");
+}
+
+#[test]
+fn a_base64_env_file_and_a_docker_config_are_decoded_to_a_bounded_depth() {
+    let (a, b) = (fake_openai_key(25), fake_openai_key(26));
+    let env = b64(&format!("DEBUG=1\nOPENAI_API_KEY={a}\n"));
+    // base64 inside base64: a JSON document holding an encoded value.
+    let inner = b64(&format!("OPENAI_API_KEY={b}"));
+    let config = b64(&format!("{{\"auths\":{{\"r.example\":{{\"auth\":\"{inner}\"}}}}}}"));
+    let t = Tree::new();
+    t.write(
+        "ci/vars.yml",
+        format!("variables:\n  ENV_FILE: {env}\n  DOCKER_CONFIG: {config}\n"),
+    );
+    let scan = t.scan_json(&["--no-git"]);
+    assert_eq!(scan.places(), ["ci/vars.yml:2", "ci/vars.yml:3"], "{}", scan.stderr);
+    // Three levels deep is past the bound.
+    let deeper = b64(&format!("x: {config}"));
+    let t = Tree::new();
+    t.write("ci/vars.yml", format!("DEEP: {deeper}\n"));
+    let scan = t.scan_json(&["--no-git"]);
+    assert_eq!((scan.code, scan.findings.len()), (0, 0), "{}", scan.stderr);
+}
