@@ -277,9 +277,7 @@ impl Finding {
     /// notebook when it sits inside one, else the path itself.
     pub fn artifact(&self) -> &str {
         let path = &self.location.path;
-        self.within
-            .and_then(|n| path.get(..n))
-            .unwrap_or(path)
+        self.within.and_then(|n| path.get(..n)).unwrap_or(path)
     }
 
     /// Sort key that makes output order deterministic whatever order threads

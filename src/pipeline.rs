@@ -10,8 +10,8 @@ use crate::plan::{Mode, ScanPlan};
 use crate::report::{line_hash, Summary};
 use crate::scan::credential_files::CredentialFiles;
 use crate::scan::{DropReason, Verdict};
-use crate::source::git::{self, diff, lfs, worktree::Tracked};
 use crate::source::archive::{self, Budget, Event};
+use crate::source::git::{self, diff, lfs, worktree::Tracked};
 use crate::source::{encoded, notebook};
 use crate::source::{fs, is_binary, Blob, Origin, Sink, Skip, Stats};
 use crate::{Error, Result};
@@ -56,6 +56,8 @@ pub fn run(plan: &ScanPlan) -> Result<ScanResult> {
             let opts = fs::WalkOptions {
                 no_ignore: *no_ignore,
                 max_file_size: plan.max_file_size,
+                max_archive_size: (plan.archives.depth > 0)
+                    .then_some(plan.archives.per_archive.max(plan.max_file_size)),
                 threads: plan.threads,
             };
             fs::walk(roots, &opts, &sink)?;
@@ -426,9 +428,7 @@ impl Collector<'_> {
             } => ranges.iter().any(|r| r.contains(&line_of(run.start))),
             Origin::Version {
                 older: Some(older), ..
-            } if !self.plan.explain => {
-                memchr::memmem::find(older, &bytes[run.clone()]).is_none()
-            }
+            } if !self.plan.explain => memchr::memmem::find(older, &bytes[run.clone()]).is_none(),
             _ => true,
         };
         let views = encoded::views(bytes, Some(&staged));
@@ -446,7 +446,9 @@ impl Collector<'_> {
             let line_end =
                 memchr::memchr(b'\n', &bytes[run.end..]).map_or(bytes.len(), |i| run.end + i);
             let line = line_of(run.start);
-            let column = 1 + String::from_utf8_lossy(&bytes[line_start..run.start]).chars().count();
+            let column = 1 + String::from_utf8_lossy(&bytes[line_start..run.start])
+                .chars()
+                .count();
             let end_column = column + (run.end - run.start);
             // The encoded text itself, if a rule matched it, is this finding.
             found.retain(|f| {
@@ -470,7 +472,12 @@ impl Collector<'_> {
                 );
                 f.decoded = Some("base64");
                 f.line_hash = None;
-                if self.plan.filters.dropped_with(&f, allows.as_ref()).is_none() {
+                if self
+                    .plan
+                    .filters
+                    .dropped_with(&f, allows.as_ref())
+                    .is_none()
+                {
                     if self.plan.line_hashes() {
                         f.line_hash = line_hash::line_hashes(bytes, &[line]).pop().flatten();
                     }
@@ -494,7 +501,8 @@ impl Collector<'_> {
         }
         if depth < encoded::MAX_DEPTH {
             let value = view.value.clone();
-            let within = |run: &std::ops::Range<usize>| value.start <= run.start && run.end <= value.end;
+            let within =
+                |run: &std::ops::Range<usize>| value.start <= run.start && run.end <= value.end;
             for nested in encoded::views(text, Some(&within)) {
                 found.extend(self.in_view(path, &nested, depth + 1));
             }
@@ -554,16 +562,22 @@ impl Sink for Collector<'_> {
     /// archives the same way.
     fn blob(&self, blob: Blob<'_>) {
         let bytes = blob.bytes;
-        if bytes.len() as u64 > self.plan.max_file_size {
+        let archive = self.plan.archives.depth > 0
+            && archive::kind(&bytes[..bytes.len().min(archive::SNIFF_LEN)]).is_some();
+        // An archive may be larger than a file: its own limit is what it
+        // inflates to.
+        let max = match archive {
+            true => self.plan.max_file_size.max(self.plan.archives.per_archive),
+            false => self.plan.max_file_size,
+        };
+        if bytes.len() as u64 > max {
             return self.skipped(blob.path, Skip::Large);
+        }
+        if archive {
+            return self.expand(blob.path, bytes, &blob.origin);
         }
         if lfs::is_lfs_pointer(bytes) {
             return self.skipped(blob.path, Skip::LfsPointer);
-        }
-        if self.plan.archives.depth > 0
-            && archive::kind(&bytes[..bytes.len().min(archive::SNIFF_LEN)]).is_some()
-        {
-            return self.expand(blob.path, bytes, &blob.origin);
         }
         self.judge_blob(blob, None);
     }

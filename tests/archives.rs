@@ -9,7 +9,10 @@ use std::io::Write;
 
 /// A settings file holding a generated fake key, on line 2.
 fn settings(seed: u64) -> String {
-    format!("DEBUG = False\nOPENAI_API_KEY = \"{}\"\n", fake_openai_key(seed))
+    format!(
+        "DEBUG = False\nOPENAI_API_KEY = \"{}\"\n",
+        fake_openai_key(seed)
+    )
 }
 
 /// A zip of `(name, contents)` entries, deflated.
@@ -108,7 +111,10 @@ fn a_key_in_a_wheel_is_found_and_named_by_its_whole_path() {
 #[test]
 fn sarif_names_the_archive_as_the_artifact_and_the_whole_path_readably() {
     let t = Tree::new();
-    t.write("dist/app.jar", zip_of(&[("conf/app.properties", settings(2).as_bytes())]));
+    t.write(
+        "dist/app.jar",
+        zip_of(&[("conf/app.properties", settings(2).as_bytes())]),
+    );
     let out = t.scan().args(["-f", "sarif"]).output().unwrap();
     let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     let result = &doc["runs"][0]["results"][0];
@@ -155,9 +161,17 @@ fn every_compression_format_is_opened() {
 #[test]
 fn archives_are_recognised_by_their_bytes_not_their_name() {
     let t = Tree::new();
-    t.write("release/bundle.dat", zip_of(&[(".env", settings(4).as_bytes())]));
+    t.write(
+        "release/bundle.dat",
+        zip_of(&[(".env", settings(4).as_bytes())]),
+    );
     let scan = t.scan_json(&["--no-git"]);
-    assert_eq!(scan.places(), ["release/bundle.dat!.env:2"], "{}", scan.stderr);
+    assert_eq!(
+        scan.places(),
+        ["release/bundle.dat!.env:2"],
+        "{}",
+        scan.stderr
+    );
 }
 
 #[test]
@@ -166,18 +180,30 @@ fn nested_archives_are_opened_to_the_depth_asked() {
     let jar = zip_of(&[("BOOT-INF/classes/application.yml", settings(5).as_bytes())]);
     let war = zip_of(&[("WEB-INF/lib/inner.jar", &jar)]);
     t.write("release.tar.gz", gzip(&tar_of(&[("app/site.war", &war)])));
-    let deep = "release.tar.gz!app/site.war!WEB-INF/lib/inner.jar!BOOT-INF/classes/application.yml:2";
+    let deep =
+        "release.tar.gz!app/site.war!WEB-INF/lib/inner.jar!BOOT-INF/classes/application.yml:2";
     assert_eq!(t.scan_json(&["--no-git"]).places(), [deep]);
-    assert_eq!(t.scan_json(&["--no-git", "--archive-depth", "3"]).places(), [deep]);
+    assert_eq!(
+        t.scan_json(&["--no-git", "--archive-depth", "3"]).places(),
+        [deep]
+    );
     let shallow = t.scan_json(&["--no-git", "--archive-depth", "2"]);
-    assert_eq!((shallow.code, shallow.findings.len()), (0, 0), "{}", shallow.stderr);
+    assert_eq!(
+        (shallow.code, shallow.findings.len()),
+        (0, 0),
+        "{}",
+        shallow.stderr
+    );
 }
 
 #[test]
 fn a_docker_save_tarball_names_the_layer_and_the_path() {
     let t = Tree::new();
     let layer = tar_of(&[("srv/app/.env", settings(6).as_bytes())]);
-    let oci_layer = gzip(&tar_of(&[("root/.aws/credentials.txt", settings(7).as_bytes())]));
+    let oci_layer = gzip(&tar_of(&[(
+        "root/.aws/credentials.txt",
+        settings(7).as_bytes(),
+    )]));
     let image = tar_of(&[
         ("manifest.json", b"[]" as &[u8]),
         ("5f2a/layer.tar", &layer),
@@ -199,13 +225,26 @@ fn a_docker_save_tarball_names_the_layer_and_the_path() {
 #[test]
 fn archives_in_history_and_in_the_staged_change_are_opened() {
     let t = Tree::repo();
-    t.write("dist/app.zip", zip_of(&[("config.py", settings(8).as_bytes())]));
+    t.write(
+        "dist/app.zip",
+        zip_of(&[("config.py", settings(8).as_bytes())]),
+    );
     t.git(&["add", "."]);
     let staged = t.scan_json(&["--staged"]);
-    assert_eq!(staged.places(), ["dist/app.zip!config.py:2"], "{}", staged.stderr);
+    assert_eq!(
+        staged.places(),
+        ["dist/app.zip!config.py:2"],
+        "{}",
+        staged.stderr
+    );
     t.git(&["commit", "-qm", "release"]);
     let history = t.scan_json(&["--history"]);
-    assert_eq!(history.places(), ["dist/app.zip!config.py:2"], "{}", history.stderr);
+    assert_eq!(
+        history.places(),
+        ["dist/app.zip!config.py:2"],
+        "{}",
+        history.stderr
+    );
     assert!(history.findings[0]["commit"]["summary"] == "release");
 }
 
@@ -213,7 +252,9 @@ fn archives_in_history_and_in_the_staged_change_are_opened() {
 fn assert_incomplete(scan: &Scan, archive: &str, why: &str) {
     assert_eq!(scan.code, 2, "{}", scan.stderr);
     assert!(
-        scan.stderr.lines().any(|l| l.contains(archive) && l.contains(why)),
+        scan.stderr
+            .lines()
+            .any(|l| l.contains(archive) && l.contains(why)),
         "no `{why}` for {archive}: {}",
         scan.stderr
     );
@@ -237,12 +278,21 @@ fn an_archive_inflating_past_the_limit_is_stopped_but_what_came_before_counts() 
     let big = noise(1, 600 << 10);
     t.write(
         "big.zip",
-        zip_of(&[("a.txt", settings(9).as_bytes()), ("b.txt", &big), ("c.txt", &big)]),
+        zip_of(&[
+            ("a.txt", settings(9).as_bytes()),
+            ("b.txt", &big),
+            ("c.txt", &big),
+        ]),
     );
     let scan = t.scan_json(&["--no-git", "--max-archive-size", "1MiB"]);
     // The key before the limit is reported (exit 1); the limit is named.
     assert_eq!(scan.places(), ["big.zip!a.txt:2"], "{}", scan.stderr);
-    assert!(scan.stderr.contains("big.zip!c.txt: it inflates past --max-archive-size"), "{}", scan.stderr);
+    assert!(
+        scan.stderr
+            .contains("big.zip!c.txt: it inflates past --max-archive-size"),
+        "{}",
+        scan.stderr
+    );
     let t = Tree::new();
     t.write("big.zip", zip_of(&[("b.txt", &big), ("c.txt", &big)]));
     let scan = t.scan_json(&["--no-git", "--max-archive-size", "1MiB"]);
@@ -253,8 +303,8 @@ fn an_archive_inflating_past_the_limit_is_stopped_but_what_came_before_counts() 
 fn a_zip_with_too_many_entries_is_cut_off() {
     let t = Tree::new();
     let mut w = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
-    let opts = zip::write::SimpleFileOptions::default()
-        .compression_method(zip::CompressionMethod::Stored);
+    let opts =
+        zip::write::SimpleFileOptions::default().compression_method(zip::CompressionMethod::Stored);
     for i in 0..100_001u32 {
         w.start_file(format!("{i:x}"), opts).unwrap();
     }
@@ -308,7 +358,12 @@ fn traversal_names_are_only_names_and_nothing_is_written_to_disk() {
         zip_of(&[("../../etc/evil.conf", settings(10).as_bytes())]),
     );
     let scan = t.scan_json(&["--no-git"]);
-    assert_eq!(scan.places(), ["evil.zip!../../etc/evil.conf:2"], "{}", scan.stderr);
+    assert_eq!(
+        scan.places(),
+        ["evil.zip!../../etc/evil.conf:2"],
+        "{}",
+        scan.stderr
+    );
     let parent = t.path().parent().unwrap();
     assert!(!parent.join("etc/evil.conf").exists());
     assert!(!t.path().join("etc").exists());
@@ -330,8 +385,11 @@ fn link_entries_are_never_followed_or_read() {
     h.set_link_name("/etc/passwd").unwrap();
     h.set_cksum();
     b.append(&h, std::io::empty()).unwrap();
-    b.append(&tar_header("ok.txt", 3, tar::EntryType::Regular), &b"ok\n"[..])
-        .unwrap();
+    b.append(
+        &tar_header("ok.txt", 3, tar::EntryType::Regular),
+        &b"ok\n"[..],
+    )
+    .unwrap();
     t.write("links.tar", b.into_inner().unwrap());
     let scan = t.scan_json(&["--no-git"]);
     assert_eq!((scan.code, scan.findings.len()), (0, 0), "{}", scan.stderr);
@@ -346,7 +404,8 @@ fn a_tar_with_devices_and_fifos_is_scanned_without_reading_them() {
         ("dev/tty", tar::EntryType::Char),
         ("run/pipe", tar::EntryType::Fifo),
     ] {
-        b.append(&tar_header(name, 0, kind), std::io::empty()).unwrap();
+        b.append(&tar_header(name, 0, kind), std::io::empty())
+            .unwrap();
     }
     let text = settings(12);
     b.append(
@@ -356,7 +415,12 @@ fn a_tar_with_devices_and_fifos_is_scanned_without_reading_them() {
     .unwrap();
     t.write("rootfs.tar", b.into_inner().unwrap());
     let scan = t.scan_json(&["--no-git"]);
-    assert_eq!(scan.places(), ["rootfs.tar!etc/app.env:2"], "{}", scan.stderr);
+    assert_eq!(
+        scan.places(),
+        ["rootfs.tar!etc/app.env:2"],
+        "{}",
+        scan.stderr
+    );
 }
 
 #[test]
@@ -422,7 +486,10 @@ fn a_notebook_finding_names_the_cell_and_the_line_within_it() {
         "analysis.ipynb",
         notebook(&[
             (&["import os\n", "print(os.getcwd())"], &["/tmp\n"]),
-            (&["import client\n", "c = client.Client()\n", &source_line], &[]),
+            (
+                &["import client\n", "c = client.Client()\n", &source_line],
+                &[],
+            ),
             (&["c.login()"], &["connected\n", &output_line]),
         ]),
     );
@@ -437,7 +504,8 @@ fn a_notebook_finding_names_the_cell_and_the_line_within_it() {
     // SARIF points at the notebook file.
     let out = t.scan().args(["-f", "sarif"]).output().unwrap();
     let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
-    let uri = &doc["runs"][0]["results"][0]["locations"][0]["physicalLocation"]["artifactLocation"]["uri"];
+    let uri = &doc["runs"][0]["results"][0]["locations"][0]["physicalLocation"]["artifactLocation"]
+        ["uri"];
     assert_eq!(uri, "analysis.ipynb");
 }
 
@@ -450,7 +518,10 @@ fn a_staged_notebook_reports_only_the_secret_the_change_adds() {
     t.write("nb.ipynb", notebook(&[(&[&line_a], &[])]));
     t.git(&["add", "."]);
     t.git(&["commit", "-qm", "first"]);
-    t.write("nb.ipynb", notebook(&[(&[&line_a], &[]), (&["x = 1\n", &line_b], &[])]));
+    t.write(
+        "nb.ipynb",
+        notebook(&[(&[&line_a], &[]), (&["x = 1\n", &line_b], &[])]),
+    );
     t.git(&["add", "."]);
     let staged = t.scan_json(&["--staged"]);
     assert_eq!(staged.places(), ["nb.ipynb:cell 2:2"], "{}", staged.stderr);
@@ -477,13 +548,22 @@ fn a_kubernetes_secret_value_is_decoded_and_reported_at_the_encoded_text() {
     let f = &scan.findings[0];
     assert_eq!(f["decoded"], "base64");
     assert_eq!(f["column"], 19, "points at the encoded text");
-    assert_eq!(f["secret"], key.chars().take(4).collect::<String>() + "…" + &key[key.len() - 2..]);
+    assert_eq!(
+        f["secret"],
+        key.chars().take(4).collect::<String>() + "…" + &key[key.len() - 2..]
+    );
     let line = f["line_text"].as_str().unwrap();
-    assert!(!line.contains(&b64(&key)), "the encoded secret is redacted too: {line}");
+    assert!(
+        !line.contains(&b64(&key)),
+        "the encoded secret is redacted too: {line}"
+    );
     let out = t.scan().output().unwrap();
     let human = String::from_utf8_lossy(&out.stdout);
     assert!(human.contains("base64-encoded here"), "{human}");
-    assert!(!human.contains(&key) && !human.contains(&b64(&key)), "{human}");
+    assert!(
+        !human.contains(&key) && !human.contains(&b64(&key)),
+        "{human}"
+    );
 }
 
 #[test]
@@ -492,18 +572,50 @@ fn a_base64_env_file_and_a_docker_config_are_decoded_to_a_bounded_depth() {
     let env = b64(&format!("DEBUG=1\nOPENAI_API_KEY={a}\n"));
     // base64 inside base64: a JSON document holding an encoded value.
     let inner = b64(&format!("OPENAI_API_KEY={b}"));
-    let config = b64(&format!("{{\"auths\":{{\"r.example\":{{\"auth\":\"{inner}\"}}}}}}"));
+    let config = b64(&format!(
+        "{{\"auths\":{{\"r.example\":{{\"auth\":\"{inner}\"}}}}}}"
+    ));
     let t = Tree::new();
     t.write(
         "ci/vars.yml",
         format!("variables:\n  ENV_FILE: {env}\n  DOCKER_CONFIG: {config}\n"),
     );
     let scan = t.scan_json(&["--no-git"]);
-    assert_eq!(scan.places(), ["ci/vars.yml:2", "ci/vars.yml:3"], "{}", scan.stderr);
+    assert_eq!(
+        scan.places(),
+        ["ci/vars.yml:2", "ci/vars.yml:3"],
+        "{}",
+        scan.stderr
+    );
     // Three levels deep is past the bound.
     let deeper = b64(&format!("x: {config}"));
     let t = Tree::new();
     t.write("ci/vars.yml", format!("DEEP: {deeper}\n"));
     let scan = t.scan_json(&["--no-git"]);
     assert_eq!((scan.code, scan.findings.len()), (0, 0), "{}", scan.stderr);
+}
+
+#[test]
+fn an_archive_larger_than_the_file_size_limit_is_still_opened() {
+    let t = Tree::new();
+    let noise = noise(6, 8 << 10);
+    t.write(
+        "dist/big.whl",
+        zip_of(&[
+            ("pkg/data.txt", &noise),
+            ("pkg/settings.py", settings(27).as_bytes()),
+        ]),
+    );
+    t.write("notes.txt", &noise);
+    let scan = t.scan_json(&["--no-git", "--max-file-size", "4KiB"]);
+    assert_eq!(
+        scan.places(),
+        ["dist/big.whl!pkg/settings.py:2"],
+        "{}",
+        scan.stderr
+    );
+    // The entry over the limit is skipped like the file over it.
+    let out = t.scan().args(["--max-file-size", "4KiB"]).output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("2 over the size limit"), "{stderr}");
 }

@@ -24,6 +24,9 @@ const MIN_DECODED: usize = 8;
 /// `.dockerconfigjson` holds base64 `auth` values inside base64 JSON).
 pub const MAX_DEPTH: u32 = 2;
 
+/// Which encoded runs (byte ranges of the blob) to decode.
+pub type RunFilter<'a> = dyn Fn(&Range<usize>) -> bool + 'a;
+
 /// Decoded text to scan, and where it came from.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct View {
@@ -41,15 +44,16 @@ pub struct View {
 
 /// The base64 runs of `bytes` (within `only`, when given) that decode to
 /// text, each as a view to scan.
-pub fn views(bytes: &[u8], only: Option<&dyn Fn(&Range<usize>) -> bool>) -> Vec<View> {
+pub fn views(bytes: &[u8], only: Option<&RunFilter<'_>>) -> Vec<View> {
     let mut out = Vec::new();
     for run in runs(bytes) {
-        if only.is_some_and(|keep| !keep(&run)) {
-            continue;
-        }
+        // Decoding is the cheap test; `only` may search another blob.
         let Some(decoded) = decode(&bytes[run.clone()]) else {
             continue;
         };
+        if only.is_some_and(|keep| !keep(&run)) {
+            continue;
+        }
         if decoded.contains('\n') {
             out.push(View {
                 encoded: run,
@@ -60,7 +64,8 @@ pub fn views(bytes: &[u8], only: Option<&dyn Fn(&Range<usize>) -> bool>) -> Vec<
             continue;
         }
         let line_start = memchr::memrchr(b'\n', &bytes[..run.start]).map_or(0, |i| i + 1);
-        let line_end = memchr::memchr(b'\n', &bytes[run.end..]).map_or(bytes.len(), |i| run.end + i);
+        let line_end =
+            memchr::memchr(b'\n', &bytes[run.end..]).map_or(bytes.len(), |i| run.end + i);
         let before = String::from_utf8_lossy(&bytes[line_start..run.start]);
         let after = String::from_utf8_lossy(&bytes[run.end..line_end]);
         let start = before.chars().count();
@@ -97,7 +102,8 @@ fn runs(bytes: &[u8]) -> Vec<Range<usize>> {
         let len = end - start;
         // `-`, `_`, `.` and `%` next to a run make it a URL, a path, a
         // base64url token or an identifier, not a standard base64 value.
-        let joined = |b: Option<&u8>| b.is_some_and(|b| matches!(b, b'-' | b'_' | b'.' | b'%' | b'\\'));
+        let joined =
+            |b: Option<&u8>| b.is_some_and(|b| matches!(b, b'-' | b'_' | b'.' | b'%' | b'\\'));
         if len >= MIN_RUN
             && len % 4 == 0
             && !joined(start.checked_sub(1).and_then(|s| bytes.get(s)))
@@ -145,7 +151,10 @@ mod tests {
         assert_eq!(views.len(), 1);
         assert_eq!(views[0].text, "  password: correct-horse-battery");
         assert_eq!(views[0].value_columns, Some(12..33));
-        assert_eq!(&line[views[0].encoded.clone()], b64("correct-horse-battery"));
+        assert_eq!(
+            &line[views[0].encoded.clone()],
+            b64("correct-horse-battery")
+        );
     }
 
     #[test]
@@ -173,9 +182,16 @@ mod tests {
 
     #[test]
     fn only_the_runs_asked_for_are_decoded() {
-        let text = format!("a: {}\nb: {}\n", b64("first-value-here"), b64("second-value-x"));
+        let text = format!(
+            "a: {}\nb: {}\n",
+            b64("first-value-here"),
+            b64("second-value-x")
+        );
         let second = text.find("b: ").unwrap();
-        let v = views(text.as_bytes(), Some(&|run: &Range<usize>| run.start > second));
+        let v = views(
+            text.as_bytes(),
+            Some(&|run: &Range<usize>| run.start > second),
+        );
         assert_eq!(v.len(), 1);
         assert!(v[0].text.contains("second-value-x"));
     }

@@ -163,7 +163,10 @@ pub fn expand(
         entries: Cell::new(0),
         limit_hit: Cell::new(None),
     };
-    let mut out = Out { out, stopped: false };
+    let mut out = Out {
+        out,
+        stopped: false,
+    };
     match kind(bytes) {
         Some(Kind::Zip) => walk.zip(&mut out, path, bytes, 1),
         Some(_) => walk.node(&mut out, path, &mut io::Cursor::new(bytes), 0),
@@ -358,8 +361,9 @@ impl Walk<'_> {
             // A bomb may say what it is: judge the declared sizes first
             // (the streamed bytes are judged too, in case they lie).
             if declared > RATIO_GRACE && declared / compressed.max(1) > self.limits.max_ratio {
-                self.limit_hit
-                    .set(Some("it inflates more than the allowed ratio to its compressed size"));
+                self.limit_hit.set(Some(
+                    "it inflates more than the allowed ratio to its compressed size",
+                ));
                 return self.failed(out, &format!("{path}!{name}"), &"");
             }
             let entry_path = format!("{path}!{name}");
