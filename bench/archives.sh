@@ -7,6 +7,7 @@
 # findings per run.
 #
 #   bench/archives.sh [RUNS]
+#   KEYLINT=/tmp/keylint-base bench/archives.sh 3   # another build, same trees
 #
 # Network only for `pip download` (skipped when /tmp/bench-pkgs/wheels has
 # wheels already).
@@ -31,8 +32,11 @@ if [ ! -d "$stdlib" ]; then
   cp -r "$(python3 -c 'import sysconfig;print(sysconfig.get_paths()["stdlib"])')" "$stdlib"
 fi
 
-cargo build --release --quiet
-keylint=${CARGO_TARGET_DIR:-$PWD/target}/release/keylint
+# KEYLINT=path/to/keylint compares another build (e.g. main's).
+if [ -z "${KEYLINT:-}" ]; then
+  cargo build --release --quiet
+fi
+keylint=${KEYLINT:-${CARGO_TARGET_DIR:-$PWD/target}/release/keylint}
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 

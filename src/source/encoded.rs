@@ -80,22 +80,36 @@ pub fn views(bytes: &[u8], only: Option<&RunFilter<'_>>) -> Vec<View> {
     out
 }
 
+/// Each byte's base64 value, or `NOT_B64`.
+const NOT_B64: u8 = 0xff;
+static B64: [u8; 256] = {
+    let mut t = [NOT_B64; 256];
+    let alphabet = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    let mut i = 0;
+    while i < 64 {
+        t[alphabet[i] as usize] = i as u8;
+        i += 1;
+    }
+    t
+};
+
 /// Maximal runs of the base64 alphabet (with up to two `=`) that could be
 /// base64: long enough, a multiple of four, not part of a longer word.
 fn runs(bytes: &[u8]) -> Vec<Range<usize>> {
     let mut out = Vec::new();
+    let n = bytes.len();
     let mut i = 0;
-    while i < bytes.len() {
-        if !is_b64(bytes[i]) {
+    while i < n {
+        if B64[bytes[i] as usize] == NOT_B64 {
             i += 1;
             continue;
         }
         let start = i;
-        while i < bytes.len() && is_b64(bytes[i]) {
+        while i < n && B64[bytes[i] as usize] != NOT_B64 {
             i += 1;
         }
         let mut end = i;
-        while end < bytes.len() && end - i < 2 && bytes[end] == b'=' {
+        while end < n && end - i < 2 && bytes[end] == b'=' {
             end += 1;
         }
         i = end;
@@ -108,6 +122,7 @@ fn runs(bytes: &[u8]) -> Vec<Range<usize>> {
             && len % 4 == 0
             && !joined(start.checked_sub(1).and_then(|s| bytes.get(s)))
             && !joined(bytes.get(end))
+            && may_be_text(&bytes[start..end])
         {
             out.push(start..end);
         }
@@ -115,8 +130,33 @@ fn runs(bytes: &[u8]) -> Vec<Range<usize>> {
     out
 }
 
-fn is_b64(b: u8) -> bool {
-    b.is_ascii_alphanumeric() || b == b'+' || b == b'/'
+/// Whether the run's first quartets decode to bytes text can hold: most
+/// words and identifiers fail within four characters, before anything is
+/// allocated.
+fn may_be_text(run: &[u8]) -> bool {
+    let ok = |b: u8| (b >= 0x20 && b != 0x7f) || matches!(b, b'\n' | b'\r' | b'\t');
+    for quad in run.chunks_exact(4).take(4) {
+        let [a, b, c, d] = [quad[0], quad[1], quad[2], quad[3]].map(|x| B64[x as usize]);
+        if a == NOT_B64 || b == NOT_B64 {
+            return false;
+        }
+        if !ok(a << 2 | b >> 4) {
+            return false;
+        }
+        if c == NOT_B64 {
+            return true; // padding: the end
+        }
+        if !ok((b & 0x0f) << 4 | c >> 2) {
+            return false;
+        }
+        if d == NOT_B64 {
+            return true;
+        }
+        if !ok((c & 0x03) << 6 | d) {
+            return false;
+        }
+    }
+    true
 }
 
 /// The run's decoded text, when it is printable text.
