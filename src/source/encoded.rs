@@ -100,6 +100,17 @@ fn runs(bytes: &[u8]) -> Vec<Range<usize>> {
     let n = bytes.len();
     let mut i = 0;
     while i < n {
+        // No run of MIN_RUN starts in i..i + MIN_RUN unless the byte at
+        // its end can belong to one: skip most text a window at a time.
+        // (`bytes[i - 1]` is never inside an unfinished run here.)
+        match bytes.get(i + MIN_RUN - 1) {
+            None => break,
+            Some(&b) if B64[b as usize] == NOT_B64 && b != b'=' => {
+                i += MIN_RUN;
+                continue;
+            }
+            _ => {}
+        }
         if B64[bytes[i] as usize] == NOT_B64 {
             i += 1;
             continue;
@@ -217,6 +228,19 @@ mod tests {
             "aGVsbG8gd29ybGQgaGVsbG8-",
         ] {
             assert!(views(text.as_bytes(), None).is_empty(), "{text}");
+        }
+    }
+
+    #[test]
+    fn runs_are_found_wherever_they_start_and_end() {
+        let value = b64("padding-test!"); // 13 bytes: 20 chars with `==`
+        for pad in 0..14 {
+            let text = format!("{}k: {value}", " ".repeat(pad));
+            let v = views(text.as_bytes(), None);
+            assert_eq!(v.len(), 1, "{pad}: {text}");
+            assert_eq!(&text[v[0].encoded.clone()], value);
+            let end = format!("{}{value}", "x ".repeat(pad));
+            assert_eq!(views(end.as_bytes(), None).len(), 1, "{end}");
         }
     }
 
