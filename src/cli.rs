@@ -102,6 +102,14 @@ pub struct ScanArgs {
     /// Skip files larger than this (e.g. 500KiB, 10MiB, 1G; bytes without a unit).
     #[arg(long, value_name = "SIZE", value_parser = parse_size)]
     pub max_file_size: Option<u64>,
+    /// Open archives (zip, jar, wheel, tar, .tar.gz, .gz, .bz2, .xz, .zst…)
+    /// and archives inside them this deep; 0 scans none of them.
+    #[arg(long, value_name = "N", default_value_t = keylint::source::archive::DEFAULT_DEPTH,
+          value_parser = clap::value_parser!(u32).range(0..=32))]
+    pub archive_depth: u32,
+    /// Stop reading an archive once it has inflated to SIZE (default 256MiB).
+    #[arg(long, value_name = "SIZE", value_parser = parse_size)]
+    pub max_archive_size: Option<u64>,
     /// Worker threads (default: one per core; at most 256).
     #[arg(long, short = 'j', value_name = "N", default_value_t = 0,
           value_parser = clap::value_parser!(u16).range(0..=keylint::plan::MAX_THREADS as i64))]

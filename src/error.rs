@@ -77,6 +77,10 @@ pub enum Error {
         #[source]
         source: serde_json::Error,
     },
+    /// An archive that is corrupt or hit a limit: part of it (or all of
+    /// it) was not scanned.
+    #[error("{archive}: {problem}")]
+    Archive { archive: String, problem: String },
     /// A thread could not be started (the system's limit on processes).
     #[error("cannot start a worker thread: {0}; lower -j")]
     Spawn(#[source] std::io::Error),

@@ -255,6 +255,14 @@ pub struct Finding {
     /// The other half of a two-part credential found near this one, kept
     /// (with `--verify` only) for its validator.
     pub partner: Option<Secret>,
+    /// When the finding sits inside a file rather than in it — a member of
+    /// an archive (`dist/app.whl!app/settings.py`), a notebook cell
+    /// (`nb.ipynb:cell 4`) — how many bytes of `location.path` name that
+    /// file. Reports show the whole path and point tools at the file.
+    pub within: Option<usize>,
+    /// How the secret was encoded where it was found (`base64`): the
+    /// location points at the encoded text, the secret is the decoded one.
+    pub decoded: Option<&'static str>,
 }
 
 impl Finding {
@@ -274,6 +282,8 @@ impl Finding {
             line_hash: None,
             validation: None,
             partner: None,
+            within: None,
+            decoded: None,
         }
     }
 
@@ -293,6 +303,13 @@ impl Finding {
         self.fingerprint.get_or_init(|| {
             Fingerprint::new(&self.rule.id, &self.location.path, self.secret.expose())
         })
+    }
+
+    /// The file (on disk or in git) that holds the finding: the archive or
+    /// notebook when it sits inside one, else the path itself.
+    pub fn artifact(&self) -> &str {
+        let path = &self.location.path;
+        self.within.and_then(|n| path.get(..n)).unwrap_or(path)
     }
 
     /// Sort key that makes output order deterministic whatever order threads

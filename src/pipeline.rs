@@ -10,10 +10,13 @@ use crate::plan::{Mode, ScanPlan};
 use crate::report::{line_hash, Summary};
 use crate::scan::credential_files::CredentialFiles;
 use crate::scan::{DropReason, Verdict};
+use crate::source::archive::{self, Budget, Event};
 use crate::source::git::{self, diff, lfs, worktree::Tracked};
+use crate::source::{encoded, notebook};
 use crate::source::{fs, is_binary, Blob, Origin, Sink, Skip, Stats};
 use crate::{Error, Result};
 use std::collections::{HashMap, HashSet};
+use std::ops::RangeInclusive;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Mutex;
@@ -109,6 +112,8 @@ fn scan_into(plan: &ScanPlan, sink: &Collector<'_>) -> Result<()> {
             let opts = fs::WalkOptions {
                 no_ignore: *no_ignore,
                 max_file_size: plan.max_file_size,
+                max_archive_size: (plan.archives.depth > 0)
+                    .then_some(plan.archives.per_archive.max(plan.max_file_size)),
                 threads: plan.threads,
             };
             fs::walk(roots, &opts, sink)?;
@@ -153,6 +158,18 @@ impl Judged {
         self.reported.retain(&keep);
         self.suppressed.retain(|s| keep(&s.finding));
     }
+
+    fn extend(&mut self, other: Judged) {
+        self.reported.extend(other.reported);
+        self.suppressed.extend(other.suppressed);
+    }
+
+    /// Reported and accepted findings alike.
+    fn all_mut(&mut self) -> impl Iterator<Item = &mut Finding> {
+        self.reported
+            .iter_mut()
+            .chain(self.suppressed.iter_mut().map(|s| &mut s.finding))
+    }
 }
 
 /// The validator stage (`--verify`): asks each finding's provider about its
@@ -181,6 +198,8 @@ struct Collector<'p> {
     plan: &'p ScanPlan,
     creds: CredentialFiles,
     stats: Stats,
+    /// Inflated bytes the scan's archives have left.
+    budget: Budget,
     found: Mutex<Vec<Finding>>,
     /// History: each fingerprint once, at the earliest commit that holds it.
     earliest: Mutex<HashMap<Fingerprint, (usize, Finding)>>,
@@ -207,6 +226,7 @@ impl<'p> Collector<'p> {
             plan,
             creds: CredentialFiles::new(plan.scanner.rules())?,
             stats: Stats::default(),
+            budget: Budget::new(&plan.archives),
             found: Mutex::default(),
             earliest: Mutex::default(),
             considered: Mutex::default(),
@@ -496,31 +516,76 @@ impl<'p> Collector<'p> {
     }
 }
 
-impl Sink for Collector<'_> {
-    fn blob(&self, blob: Blob<'_>) {
+impl Collector<'_> {
+    /// Every file inside the archive `bytes`, each judged as a blob of the
+    /// same origin; only its own lines count, as a new file's would (an
+    /// archive's "added lines" mean nothing inside it).
+    fn expand(&self, path: &str, bytes: &[u8], origin: &Origin<'_>) {
+        archive::expand(
+            path,
+            bytes,
+            &self.plan.archives,
+            &self.budget,
+            &mut |event| match event {
+                Event::File { path: inner, bytes } => self.judge_blob(
+                    Blob {
+                        path: inner,
+                        bytes,
+                        origin: match origin {
+                            Origin::File => Origin::File,
+                            Origin::Staged { .. } => Origin::Staged { added: None },
+                            Origin::Version { commit, order, .. } => Origin::Version {
+                                commit,
+                                order: *order,
+                                older: None,
+                            },
+                        },
+                    },
+                    Some(path.len()),
+                ),
+                Event::Skipped { path, why } => self.skipped(path, why),
+                Event::Problem(p) => self.error(Error::Archive {
+                    archive: p.archive,
+                    problem: p.what,
+                }),
+            },
+        );
+    }
+
+    /// A blob that is not an archive: judged as text, unless it is binary.
+    /// `within`: the length of the path's prefix naming the archive that
+    /// holds it.
+    fn judge_blob(&self, blob: Blob<'_>, within: Option<usize>) {
         let Blob {
             path,
             bytes,
             origin,
         } = blob;
-        if bytes.len() as u64 > self.plan.max_file_size {
-            return self.skipped(path, Skip::Large);
-        }
-        if lfs::is_lfs_pointer(bytes) {
-            return self.skipped(path, Skip::LfsPointer);
-        }
         if is_binary(bytes) {
             return self.skipped(path, Skip::Binary);
         }
         self.stats.scanned(bytes.len());
-        match origin {
-            Origin::File => {
-                if self.plan.git_aware && self.creds.matches(path).is_some() {
-                    lock(&self.walked_credential_files)
-                        .push((path.to_string(), PathBuf::from(path)));
-                }
-                self.keep(self.consider(path, bytes, bytes), None);
+        if within.is_none()
+            && matches!(origin, Origin::File)
+            && self.plan.git_aware
+            && self.creds.matches(path).is_some()
+        {
+            lock(&self.walked_credential_files).push((path.to_string(), PathBuf::from(path)));
+        }
+        let commit = match &origin {
+            Origin::Version { commit, order, .. } => Some((*commit, *order)),
+            _ => None,
+        };
+        if let Some(cells) = notebook::cells(path, bytes) {
+            let mut found = self.judge_cells(path, bytes, &cells, &origin);
+            let n = within.unwrap_or(path.len());
+            for f in found.all_mut() {
+                f.within.get_or_insert(n);
             }
+            return self.keep(found, commit);
+        }
+        let mut found = match origin {
+            Origin::File => self.consider(path, bytes, bytes),
             Origin::Staged { added } => {
                 let mut found = self.consider(path, bytes, bytes);
                 if let Some(added) = added {
@@ -530,20 +595,185 @@ impl Sink for Collector<'_> {
                         })
                     });
                 }
-                self.keep(found, None);
+                found
             }
-            Origin::Version {
-                commit,
-                order,
-                older,
-            } => {
-                let found = match older {
-                    Some(older) if !self.plan.explain => self.introduced(path, bytes, older),
-                    _ => self.consider(path, bytes, bytes),
-                };
-                self.keep(found, Some((commit, order)));
+            Origin::Version { older, .. } => match older {
+                Some(older) if !self.plan.explain => self.introduced(path, bytes, older),
+                _ => self.consider(path, bytes, bytes),
+            },
+        };
+        self.decoded(path, bytes, &origin, &mut found);
+        if let Some(n) = within {
+            for f in found.all_mut() {
+                f.within.get_or_insert(n);
             }
         }
+        self.keep(found, commit);
+    }
+
+    /// Secrets inside the blob's base64 values (only those a staged change
+    /// or a version introduces), each reported at its encoded text. A
+    /// finding of the encoded text itself gives way to what it decodes to.
+    fn decoded(&self, path: &str, bytes: &[u8], origin: &Origin<'_>, found: &mut Judged) {
+        let line_of = |at: usize| 1 + memchr::memchr_iter(b'\n', &bytes[..at]).count();
+        let staged = |run: &std::ops::Range<usize>| match origin {
+            Origin::Staged {
+                added: Some(ranges),
+            } => ranges.iter().any(|r| r.contains(&line_of(run.start))),
+            Origin::Version {
+                older: Some(older), ..
+            } if !self.plan.explain => memchr::memmem::find(older, &bytes[run.clone()]).is_none(),
+            _ => true,
+        };
+        let views = encoded::views(bytes, Some(&staged));
+        if views.is_empty() {
+            return;
+        }
+        let allows = inline::InlineAllows::parse(bytes);
+        for view in views {
+            let inner = self.in_view(path, &view, 1);
+            if inner.is_empty() {
+                continue;
+            }
+            let run = view.encoded.clone();
+            let line_start = memchr::memrchr(b'\n', &bytes[..run.start]).map_or(0, |i| i + 1);
+            let line_end =
+                memchr::memchr(b'\n', &bytes[run.end..]).map_or(bytes.len(), |i| run.end + i);
+            let line = line_of(run.start);
+            let column = 1 + String::from_utf8_lossy(&bytes[line_start..run.start])
+                .chars()
+                .count();
+            let end_column = column + (run.end - run.start);
+            // The encoded text itself, if a rule matched it, is this finding.
+            found.retain(|f| {
+                !(f.location.line == line
+                    && f.location.column < end_column
+                    && column < f.location.end_column)
+            });
+            let text = String::from_utf8_lossy(&bytes[line_start..line_end]).into_owned();
+            for mut f in inner {
+                f.location = crate::finding::Location {
+                    path: path.to_string(),
+                    line,
+                    column,
+                    end_line: line,
+                    end_column,
+                };
+                f.context = crate::finding::LineContext::new(
+                    text.clone(),
+                    run.start - line_start..run.end - line_start,
+                    Vec::new(),
+                );
+                f.decoded = Some("base64");
+                f.line_hash = None;
+                if self
+                    .plan
+                    .filters
+                    .dropped_with(&f, allows.as_ref())
+                    .is_none()
+                {
+                    if self.plan.line_hashes() {
+                        f.line_hash = line_hash::line_hashes(bytes, &[line]).pop().flatten();
+                    }
+                    found.reported.push(f);
+                }
+            }
+        }
+    }
+
+    /// The findings in a decoded view's value, and in base64 decoded from
+    /// it in turn, to [`encoded::MAX_DEPTH`].
+    fn in_view(&self, path: &str, view: &encoded::View, depth: u32) -> Vec<Finding> {
+        let text = view.text.as_bytes();
+        let mut found = self.consider(path, text, text).reported;
+        if let Some(cols) = &view.value_columns {
+            found.retain(|f| {
+                f.location.line == 1
+                    && f.location.column - 1 < cols.end
+                    && cols.start < f.location.end_column - 1
+            });
+        }
+        if depth < encoded::MAX_DEPTH {
+            let value = view.value.clone();
+            let within =
+                |run: &std::ops::Range<usize>| value.start <= run.start && run.end <= value.end;
+            for nested in encoded::views(text, Some(&within)) {
+                found.extend(self.in_view(path, &nested, depth + 1));
+            }
+        }
+        found
+    }
+
+    /// A notebook, cell by cell, as the text each cell shows. What counts
+    /// of a staged or historical version: a secret whose (JSON-escaped)
+    /// text the change adds.
+    fn judge_cells(
+        &self,
+        path: &str,
+        bytes: &[u8],
+        cells: &[notebook::Cell],
+        origin: &Origin<'_>,
+    ) -> Judged {
+        let mut found = Judged::default();
+        for cell in cells {
+            let shown = format!("{path}:{}", cell.label);
+            let text = cell.text.as_bytes();
+            found.extend(self.consider(&shown, text, text));
+        }
+        let added: Option<Vec<u8>> = match origin {
+            Origin::Staged {
+                added: Some(ranges),
+            } => Some(lines_in(bytes, ranges)),
+            _ => None,
+        };
+        found.retain(|f| {
+            let escaped = notebook::escaped(f.secret.expose());
+            let has = |hay: &[u8]| memchr::memmem::find(hay, escaped.as_bytes()).is_some();
+            match (origin, &added) {
+                (_, Some(added)) => has(added),
+                (Origin::Version { older: Some(o), .. }, _) if !self.plan.explain => !has(o),
+                _ => true,
+            }
+        });
+        found
+    }
+}
+
+/// The lines of `bytes` in `ranges` (1-based, inclusive), joined.
+fn lines_in(bytes: &[u8], ranges: &[RangeInclusive<usize>]) -> Vec<u8> {
+    let mut out = Vec::new();
+    for (i, line) in bytes.split(|b| *b == b'\n').enumerate() {
+        if ranges.iter().any(|r| r.contains(&(i + 1))) {
+            out.extend_from_slice(line);
+            out.push(b'\n');
+        }
+    }
+    out
+}
+
+impl Sink for Collector<'_> {
+    /// Every source's blobs come through here, so every mode opens
+    /// archives the same way.
+    fn blob(&self, blob: Blob<'_>) {
+        let bytes = blob.bytes;
+        let archive = self.plan.archives.depth > 0
+            && archive::kind(&bytes[..bytes.len().min(archive::SNIFF_LEN)]).is_some();
+        // An archive may be larger than a file: its own limit is what it
+        // inflates to.
+        let max = match archive {
+            true => self.plan.max_file_size.max(self.plan.archives.per_archive),
+            false => self.plan.max_file_size,
+        };
+        if bytes.len() as u64 > max {
+            return self.skipped(blob.path, Skip::Large);
+        }
+        if archive {
+            return self.expand(blob.path, bytes, &blob.origin);
+        }
+        if lfs::is_lfs_pointer(bytes) {
+            return self.skipped(blob.path, Skip::LfsPointer);
+        }
+        self.judge_blob(blob, None);
     }
 
     fn tracked(&self, path: &str, commit: Option<(&CommitInfo, usize)>) {

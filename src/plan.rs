@@ -56,6 +56,8 @@ pub struct ScanPlan {
     pub verify: Option<crate::verify::Settings>,
     /// Report only keys the provider accepted (`--only-live`).
     pub only_live: bool,
+    /// How deep archives are opened, and what they may cost.
+    pub archives: crate::source::archive::Limits,
     pub output: Output,
 }
 

@@ -34,6 +34,10 @@ pub fn run(args: &ExplainArgs) -> anyhow::Result<ExitCode> {
         explain: true,
         verify: None,
         only_live: false,
+        archives: keylint::source::archive::Limits::new(
+            keylint::source::archive::DEFAULT_DEPTH,
+            plan::DEFAULT_MAX_FILE_SIZE,
+        ),
         output: Output {
             format: report::Format::Human,
             path: None,

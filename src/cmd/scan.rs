@@ -317,6 +317,10 @@ fn plan_from(args: &ScanArgs) -> anyhow::Result<ScanPlan> {
         Some(c) => c.verify.settings(&c.providers),
         None => keylint::verify::Settings::default(),
     });
+    let mut archives = keylint::source::archive::Limits::new(args.archive_depth, max_file_size);
+    if let Some(size) = args.max_archive_size {
+        archives.per_archive = size;
+    }
     Ok(ScanPlan {
         mode,
         scanner,
@@ -327,6 +331,7 @@ fn plan_from(args: &ScanArgs) -> anyhow::Result<ScanPlan> {
         explain: args.explain,
         verify,
         only_live: args.only_live,
+        archives,
         output: Output {
             format,
             path: args.output.clone(),

@@ -112,6 +112,14 @@ impl Filters {
             if let Some(why) = c.allowed_by(&rel.to_string_lossy(), f.secret.expose()) {
                 return Some(Suppression::external(why));
             }
+            // Inside an archive or notebook: the file's own path counts too.
+            if f.within.is_some() {
+                let abs = normalize(&self.cwd.join(f.artifact()));
+                let rel = abs.strip_prefix(root).unwrap_or(&abs);
+                if let Some(why) = c.allowed_by(&rel.to_string_lossy(), f.secret.expose()) {
+                    return Some(Suppression::external(why));
+                }
+            }
         }
         self.accepted
             .iter()

@@ -92,6 +92,13 @@ pub fn render(w: &mut dyn Write, findings: &[Finding], opts: RenderOptions) -> i
             loc.line,
             loc.column
         )?;
+        if let Some(encoding) = f.decoded {
+            writeln!(
+                w,
+                "{pad}{} {encoding}-encoded here; the secret is its decoded text",
+                p.wrap(GUTTER, "  "),
+            )?;
+        }
         if let Some(c) = &f.commit {
             writeln!(
                 w,

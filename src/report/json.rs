@@ -48,6 +48,12 @@ pub struct JsonFinding<'a> {
     /// What the provider said about the key (`--verify`).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub validation: Option<&'a crate::verify::Validation>,
+    /// The archive or notebook holding `path`, when the finding is inside one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub artifact: Option<&'a str>,
+    /// How the secret was encoded at `path:line` (`base64`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub decoded: Option<&'static str>,
 }
 
 impl<'a> JsonFinding<'a> {
@@ -75,6 +81,8 @@ impl<'a> JsonFinding<'a> {
             url: f.rule.url.as_deref(),
             commit: f.commit.as_ref(),
             validation: f.validation.as_ref(),
+            artifact: f.within.map(|_| f.artifact()),
+            decoded: f.decoded,
         }
     }
 }

@@ -201,7 +201,9 @@ fn suppression(s: &Suppression) -> sarif::Suppression {
 
 fn result(f: &Finding, rule_index: usize) -> sarif::Result {
     let loc = &f.location;
-    let (uri, base) = uri_of(&loc.path);
+    // Inside an archive or a notebook: the file is the artifact, and the
+    // whole path is the logical location (and in the message).
+    let (uri, base) = uri_of(f.artifact());
     let mut artifact = sarif::ArtifactLocation::builder().uri(uri).build();
     artifact.uri_base_id = base;
     let region = sarif::Region::builder()
@@ -210,7 +212,7 @@ fn result(f: &Finding, rule_index: usize) -> sarif::Result {
         .end_line(loc.end_line as i64)
         .end_column(loc.end_column as i64)
         .build();
-    let location = sarif::Location::builder()
+    let mut location = sarif::Location::builder()
         .physical_location(
             sarif::PhysicalLocation::builder()
                 .artifact_location(artifact)
@@ -218,6 +220,12 @@ fn result(f: &Finding, rule_index: usize) -> sarif::Result {
                 .build(),
         )
         .build();
+    if f.within.is_some() {
+        location.logical_locations = Some(vec![sarif::LogicalLocation::builder()
+            .fully_qualified_name(loc.path.clone())
+            .kind("member")
+            .build()]);
+    }
     let mut fingerprints = BTreeMap::new();
     fingerprints.insert(
         SECRET_FINGERPRINT_KEY.to_string(),
@@ -248,13 +256,20 @@ fn result(f: &Finding, rule_index: usize) -> sarif::Result {
             v.status.sentence()
         )
     });
-    let message = format!(
+    let mut message = format!(
         "{} ({}) found: {}.{checked} {}",
         f.rule.description,
         f.rule.provider,
         f.secret.redacted(),
         f.rule.help
     );
+    if f.within.is_some() {
+        message = format!("In {}:{}: {message}", loc.path, loc.line);
+    }
+    if let Some(encoding) = f.decoded {
+        message.push_str(&format!(" (decoded from {encoding})"));
+        props.insert("decoded".into(), serde_json::json!(encoding));
+    }
     sarif::Result::builder()
         .rule_id(f.rule.id.clone())
         .rule_index(rule_index as i64)

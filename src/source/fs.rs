@@ -22,6 +22,8 @@ pub struct WalkOptions {
     pub no_ignore: bool,
     /// Files larger than this are skipped (and counted).
     pub max_file_size: u64,
+    /// Archives may be larger, up to this (`None`: archives are not opened).
+    pub max_archive_size: Option<u64>,
     /// Walker threads (resolved by the plan: never 0).
     pub threads: usize,
 }
@@ -65,6 +67,7 @@ pub fn walk(roots: &[PathBuf], opts: &WalkOptions, sink: &dyn Sink) -> Result<()
         .threads(opts.threads)
         .filter_entry(|e| e.file_name() != ".git");
     let max = opts.max_file_size;
+    let max_archive = opts.max_archive_size;
     builder.build_parallel().run(|| {
         let mut buf = Vec::new();
         Box::new(move |entry| {
@@ -79,7 +82,7 @@ pub fn walk(roots: &[PathBuf], opts: &WalkOptions, sink: &dyn Sink) -> Result<()
                 return WalkState::Continue;
             }
             let path = display_path(entry.path());
-            match read_limited(entry.path(), max, &mut buf) {
+            match read_limited(entry.path(), max, max_archive, &mut buf) {
                 Ok(true) => sink.blob(Blob {
                     path: &path,
                     bytes: &buf,
@@ -114,13 +117,30 @@ fn read_stream(root: &Path, shown: &str, opts: &WalkOptions, sink: &dyn Sink) {
 }
 
 /// Reads a file into `buf` (reused across files, so one allocation per
-/// thread); `Ok(false)` when it is over `max` bytes.
-fn read_limited(path: &Path, max: u64, buf: &mut Vec<u8>) -> std::io::Result<bool> {
-    let file = std::fs::File::open(path)?;
-    if file.metadata()?.len() > max {
+/// thread); `Ok(false)` when it is over `max` bytes — unless it is an
+/// archive (by its first bytes) within `max_archive`: a release zip or a
+/// wheel is often larger than any source file.
+fn read_limited(
+    path: &Path,
+    max: u64,
+    max_archive: Option<u64>,
+    buf: &mut Vec<u8>,
+) -> std::io::Result<bool> {
+    let mut file = std::fs::File::open(path)?;
+    let len = file.metadata()?.len();
+    if len <= max {
+        return read_capped(file, max, buf);
+    }
+    let Some(max_archive) = max_archive.filter(|m| len <= *m) else {
+        return Ok(false);
+    };
+    let mut head = [0u8; super::archive::SNIFF_LEN];
+    let got = file.read(&mut head)?;
+    if super::archive::kind(&head[..got]).is_none() {
         return Ok(false);
     }
-    read_capped(file, max, buf)
+    let read = read_capped(head[..got].chain(file), max_archive, buf)?;
+    Ok(read)
 }
 
 /// Reads at most `max` bytes; `Ok(false)` when there was more. The file may

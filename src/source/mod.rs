@@ -4,8 +4,11 @@
 //! keeps. A source never knows what is done with a blob, and the scanner
 //! never knows which source a blob came from.
 
+pub mod archive;
+pub mod encoded;
 pub mod fs;
 pub mod git;
+pub mod notebook;
 pub mod pack;
 
 use crate::finding::CommitInfo;

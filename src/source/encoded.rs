@@ -1,0 +1,262 @@
+//! Values hidden by an encoding. A Kubernetes Secret's `data:` values, a
+//! `.dockerconfigjson`, a `.env` pasted into a CI variable are base64: the
+//! key inside never appears as text. Each base64 run that decodes to
+//! printable text becomes a [`View`] to scan — the line with the run
+//! replaced by its decoded text, so `password: <decoded>` keeps the context
+//! rules need, or the decoded text alone when it has lines of its own —
+//! and findings in it point back at the encoded run.
+//!
+//! Cheap on text without such runs: one pass over the bytes with a lookup
+//! table; a run is only decoded when its length and padding fit base64.
+
+use base64::Engine;
+use std::ops::Range;
+
+/// Shortest run worth decoding: 12 characters are 9 bytes, enough for a
+/// `user:pass`, and random words of that length almost never decode to
+/// printable text.
+const MIN_RUN: usize = 12;
+
+/// Decoded text shorter than this holds no secret worth reporting.
+const MIN_DECODED: usize = 8;
+
+/// Base64 inside decoded text is decoded again this many times (a
+/// `.dockerconfigjson` holds base64 `auth` values inside base64 JSON).
+pub const MAX_DEPTH: u32 = 2;
+
+/// Which encoded runs (byte ranges of the blob) to decode.
+pub type RunFilter<'a> = dyn Fn(&Range<usize>) -> bool + 'a;
+
+/// Decoded text to scan, and where it came from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct View {
+    /// The encoded run in the blob.
+    pub encoded: Range<usize>,
+    /// What to scan.
+    pub text: String,
+    /// The decoded value's char columns in `text`'s only line (0-based,
+    /// end exclusive), when `text` is the blob's line with the run
+    /// replaced; `None` when `text` is the decoded value alone.
+    pub value_columns: Option<Range<usize>>,
+    /// The decoded value's bytes in `text`.
+    pub value: Range<usize>,
+}
+
+/// The base64 runs of `bytes` (within `only`, when given) that decode to
+/// text, each as a view to scan.
+pub fn views(bytes: &[u8], only: Option<&RunFilter<'_>>) -> Vec<View> {
+    let mut out = Vec::new();
+    for run in runs(bytes) {
+        // Decoding is the cheap test; `only` may search another blob.
+        let Some(decoded) = decode(&bytes[run.clone()]) else {
+            continue;
+        };
+        if only.is_some_and(|keep| !keep(&run)) {
+            continue;
+        }
+        if decoded.contains('\n') {
+            out.push(View {
+                encoded: run,
+                value: 0..decoded.len(),
+                text: decoded,
+                value_columns: None,
+            });
+            continue;
+        }
+        let line_start = memchr::memrchr(b'\n', &bytes[..run.start]).map_or(0, |i| i + 1);
+        let line_end =
+            memchr::memchr(b'\n', &bytes[run.end..]).map_or(bytes.len(), |i| run.end + i);
+        let before = String::from_utf8_lossy(&bytes[line_start..run.start]);
+        let after = String::from_utf8_lossy(&bytes[run.end..line_end]);
+        let start = before.chars().count();
+        let end = start + decoded.chars().count();
+        out.push(View {
+            encoded: run,
+            value: before.len()..before.len() + decoded.len(),
+            text: format!("{before}{decoded}{after}"),
+            value_columns: Some(start..end),
+        });
+    }
+    out
+}
+
+/// Each byte's base64 value, or `NOT_B64`.
+const NOT_B64: u8 = 0xff;
+static B64: [u8; 256] = {
+    let mut t = [NOT_B64; 256];
+    let alphabet = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    let mut i = 0;
+    while i < 64 {
+        t[alphabet[i] as usize] = i as u8;
+        i += 1;
+    }
+    t
+};
+
+/// Maximal runs of the base64 alphabet (with up to two `=`) that could be
+/// base64: long enough, a multiple of four, not part of a longer word.
+fn runs(bytes: &[u8]) -> Vec<Range<usize>> {
+    let mut out = Vec::new();
+    let n = bytes.len();
+    let mut i = 0;
+    while i < n {
+        // No run of MIN_RUN starts in i..i + MIN_RUN unless the byte at
+        // its end can belong to one: skip most text a window at a time.
+        // (`bytes[i - 1]` is never inside an unfinished run here.)
+        match bytes.get(i + MIN_RUN - 1) {
+            None => break,
+            Some(&b) if B64[b as usize] == NOT_B64 && b != b'=' => {
+                i += MIN_RUN;
+                continue;
+            }
+            _ => {}
+        }
+        if B64[bytes[i] as usize] == NOT_B64 {
+            i += 1;
+            continue;
+        }
+        let start = i;
+        while i < n && B64[bytes[i] as usize] != NOT_B64 {
+            i += 1;
+        }
+        let mut end = i;
+        while end < n && end - i < 2 && bytes[end] == b'=' {
+            end += 1;
+        }
+        i = end;
+        let len = end - start;
+        // `-`, `_`, `.` and `%` next to a run make it a URL, a path, a
+        // base64url token or an identifier, not a standard base64 value.
+        let joined =
+            |b: Option<&u8>| b.is_some_and(|b| matches!(b, b'-' | b'_' | b'.' | b'%' | b'\\'));
+        if len >= MIN_RUN
+            && len % 4 == 0
+            && !joined(start.checked_sub(1).and_then(|s| bytes.get(s)))
+            && !joined(bytes.get(end))
+            && may_be_text(&bytes[start..end])
+        {
+            out.push(start..end);
+        }
+    }
+    out
+}
+
+/// Whether the run's first quartets decode to bytes text can hold: most
+/// words and identifiers fail within four characters, before anything is
+/// allocated.
+fn may_be_text(run: &[u8]) -> bool {
+    let ok = |b: u8| (b >= 0x20 && b != 0x7f) || matches!(b, b'\n' | b'\r' | b'\t');
+    for quad in run.chunks_exact(4).take(4) {
+        let [a, b, c, d] = [quad[0], quad[1], quad[2], quad[3]].map(|x| B64[x as usize]);
+        if a == NOT_B64 || b == NOT_B64 {
+            return false;
+        }
+        if !ok(a << 2 | b >> 4) {
+            return false;
+        }
+        if c == NOT_B64 {
+            return true; // padding: the end
+        }
+        if !ok((b & 0x0f) << 4 | c >> 2) {
+            return false;
+        }
+        if d == NOT_B64 {
+            return true;
+        }
+        if !ok((c & 0x03) << 6 | d) {
+            return false;
+        }
+    }
+    true
+}
+
+/// The run's decoded text, when it is printable text.
+fn decode(run: &[u8]) -> Option<String> {
+    // Letters only, or digits only, is a word or a number, not base64.
+    if run.iter().all(|b| b.is_ascii_alphabetic()) || run.iter().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    let bytes = base64::engine::general_purpose::STANDARD.decode(run).ok()?;
+    if bytes.len() < MIN_DECODED {
+        return None;
+    }
+    let text = String::from_utf8(bytes).ok()?;
+    let printable = text
+        .chars()
+        .all(|c| !c.is_control() || matches!(c, '\n' | '\r' | '\t'));
+    printable.then_some(text)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn b64(s: &str) -> String {
+        base64::engine::general_purpose::STANDARD.encode(s)
+    }
+
+    #[test]
+    fn a_value_is_decoded_in_its_line() {
+        let line = format!("  password: {}\nnext: 1\n", b64("correct-horse-battery"));
+        let views = views(line.as_bytes(), None);
+        assert_eq!(views.len(), 1);
+        assert_eq!(views[0].text, "  password: correct-horse-battery");
+        assert_eq!(views[0].value_columns, Some(12..33));
+        assert_eq!(
+            &line[views[0].encoded.clone()],
+            b64("correct-horse-battery")
+        );
+    }
+
+    #[test]
+    fn decoded_lines_stand_alone() {
+        let env = b64("A=1\nTOKEN=abcdefgh\n");
+        let views = views(format!("ENV_FILE: {env}").as_bytes(), None);
+        assert_eq!(views[0].text, "A=1\nTOKEN=abcdefgh\n");
+        assert_eq!(views[0].value_columns, None);
+    }
+
+    #[test]
+    fn words_hashes_binary_and_base64url_are_not_decoded() {
+        for text in [
+            "ThisIsALongIdentifierName",
+            "0123456789012345",
+            // 20 random bytes: binary, not text.
+            "q83vASNFZ4mrze8BI0VniavN7wE=",
+            // A path and a URL-safe token.
+            "src/main/java/com/example/App.java",
+            "aGVsbG8gd29ybGQgaGVsbG8-",
+        ] {
+            assert!(views(text.as_bytes(), None).is_empty(), "{text}");
+        }
+    }
+
+    #[test]
+    fn runs_are_found_wherever_they_start_and_end() {
+        let value = b64("padding-test!"); // 13 bytes: 20 chars with `==`
+        for pad in 0..14 {
+            let text = format!("{}k: {value}", " ".repeat(pad));
+            let v = views(text.as_bytes(), None);
+            assert_eq!(v.len(), 1, "{pad}: {text}");
+            assert_eq!(&text[v[0].encoded.clone()], value);
+            let end = format!("{}{value}", "x ".repeat(pad));
+            assert_eq!(views(end.as_bytes(), None).len(), 1, "{end}");
+        }
+    }
+
+    #[test]
+    fn only_the_runs_asked_for_are_decoded() {
+        let text = format!(
+            "a: {}\nb: {}\n",
+            b64("first-value-here"),
+            b64("second-value-x")
+        );
+        let second = text.find("b: ").unwrap();
+        let v = views(
+            text.as_bytes(),
+            Some(&|run: &Range<usize>| run.start > second),
+        );
+        assert_eq!(v.len(), 1);
+        assert!(v[0].text.contains("second-value-x"));
+    }
+}
