@@ -14,6 +14,8 @@
 #                    of this repository; tests use a file:// directory)
 #   KEYLINT_SHA256   optional expected SHA-256 of the archive
 set -euo pipefail
+# Windows runners name it python, the others python3.
+python=$(command -v python3 || command -v python || echo python3)
 root=$(cd "$(dirname "$0")/.." && pwd)
 : "${DEST:?DEST must name the install root}"
 : "${GITHUB_OUTPUT:=/dev/null}"
@@ -75,7 +77,7 @@ fi
 
 mkdir -p "$DEST/bin"
 case "$ext" in
-  zip) (cd "$work" && python3 -m zipfile -e "$name.$ext" .) ;;
+  zip) (cd "$work" && "$python" -m zipfile -e "$name.$ext" .) ;;
   *) tar -C "$work" -xzf "$work/$name.$ext" ;;
 esac
 cp "$work/$name/$exe" "$DEST/bin/$exe"

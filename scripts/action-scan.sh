@@ -20,6 +20,8 @@
 # The step itself fails only when keylint fails (exit 2); whether findings
 # fail the job is decided by a later step from the `failed` output.
 set -euo pipefail
+# Windows runners name it python, the others python3.
+python=$(command -v python3 || command -v python || echo python3)
 
 : "${KEYLINT:?KEYLINT must name the keylint binary}"
 : "${SARIF:=keylint.sarif}"
@@ -33,7 +35,7 @@ EVENT=${EVENT:-push}
 extra=()
 if [ -n "${ARGS:-}" ]; then
   words=$(mktemp)
-  if ! ARGS="$ARGS" python3 -c '
+  if ! ARGS="$ARGS" "$python" -c '
 import os, shlex, sys
 try:
     words = shlex.split(os.environ["ARGS"])
@@ -97,7 +99,7 @@ if [ "$code" -ge 2 ]; then
 fi
 
 # Findings GitHub will show as open alerts: results without a suppression.
-count=$(python3 -c '
+count=$("$python" -c '
 import json, sys
 runs = json.load(open(sys.argv[1], encoding="utf-8"))["runs"]
 print(sum(1 for r in runs for x in r.get("results", []) if not x.get("suppressions")))

@@ -14,6 +14,8 @@
 # These names are what action.yml downloads and what
 # [package.metadata.binstall] in Cargo.toml points at: change them together.
 set -euo pipefail
+# Windows runners name it python, the others python3.
+python=$(command -v python3 || command -v python || echo python3)
 root=$(cd "$(dirname "$0")/.." && pwd)
 target=${1:?usage: scripts/release-build.sh TARGET [OUT_DIR]}
 out=${2:-$root/dist}
@@ -68,8 +70,9 @@ fi
 case "$target" in
   *windows*)
     archive="$out/$name.zip"
-    rm -f "$archive"
-    (cd "$stage" && python3 -m zipfile -c "$archive" "$name")
+    # Relative names only: a Windows python does not read MSYS paths.
+    (cd "$stage" && "$python" -m zipfile -c "$name.zip" "$name")
+    mv -f "$stage/$name.zip" "$archive"
     ;;
   *)
     archive="$out/$name.tar.gz"
