@@ -44,11 +44,15 @@ mkdir -p "$stage/$name/doc" "$stage/$name/complete" "$out"
 cp "$bin" README.md "$stage/$name/"
 
 # Man page and completions come from the binary's own clap definitions. A
-# cross-compiled binary that cannot run here leaves them out, loudly.
+# cross-compiled binary that cannot run here leaves them out, loudly; with
+# KEYLINT_REQUIRE_DOCS=1 (the release workflow) a binary that runs but cannot
+# make them fails the build.
+missing_docs=0
 if "$bin" --version > /dev/null 2>&1; then
   if "$bin" man > "$stage/$name/doc/keylint.1" 2> /dev/null; then :; else
     echo "release-build: warning: \`keylint man\` failed; no man page in $name" >&2
     rm -f "$stage/$name/doc/keylint.1"
+    missing_docs=1
   fi
   for shell in bash zsh fish powershell elvish; do
     case $shell in
@@ -61,10 +65,16 @@ if "$bin" --version > /dev/null 2>&1; then
     if ! "$bin" completions "$shell" > "$stage/$name/complete/$file" 2> /dev/null; then
       echo "release-build: warning: \`keylint completions $shell\` failed; left out of $name" >&2
       rm -f "$stage/$name/complete/$file"
+      missing_docs=1
     fi
   done
 else
   echo "release-build: warning: $target binary does not run on this host; no man page or completions" >&2
+fi
+
+if [ "$missing_docs" = 1 ] && [ "${KEYLINT_REQUIRE_DOCS:-0}" = 1 ]; then
+  echo "release-build: KEYLINT_REQUIRE_DOCS=1 and the man page or a completion is missing" >&2
+  exit 1
 fi
 
 case "$target" in
