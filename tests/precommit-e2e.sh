@@ -1,14 +1,37 @@
 #!/usr/bin/env bash
 # End-to-end: keylint's .pre-commit-hooks.yaml with the real pre-commit tool.
-# A temporary repository installs the hook from this repository (pre-commit
-# builds it with `cargo install --path .`); a commit adding a (generated,
-# fake) key is blocked, a clean one passes. .ci/run calls this.
+# A temporary repository installs a hook from this repository; a commit
+# adding a (generated, fake) key is blocked, a clean one passes. .ci/run
+# calls this once per hook:
+#
+#   tests/precommit-e2e.sh keylint-src          # pre-commit runs cargo install --path .
+#   tests/precommit-e2e.sh keylint WHEELHOUSE   # pre-commit pip-installs the shim, which
+#                                               # pulls the keylint wheel from WHEELHOUSE
+#
+# keylint-src builds with CARGO_TARGET_DIR pointing at this checkout's target
+# directory, so it reuses the release build .ci/run just made; a user's first
+# commit compiles from cold (bench/precommit-first-commit.sh measures both).
+# The python hook installs with no index at all: WHEELHOUSE must hold the
+# keylint wheel (scripts/build-wheel.sh) and a setuptools wheel (the shim's
+# build backend), so the test needs no network.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
+hook=${1:-keylint-src}
 command -v pre-commit >/dev/null || python3 -m pip install --quiet "pre-commit>=3.2"
+case "$hook" in
+  keylint-src) export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$root/target}" ;;
+  keylint)
+    wheelhouse=$(cd "${2:?usage: tests/precommit-e2e.sh keylint WHEELHOUSE}" && pwd)
+    export PIP_NO_INDEX=1 PIP_FIND_LINKS="$wheelhouse"
+    ;;
+  *) echo "precommit-e2e: unknown hook $hook (keylint or keylint-src)"; exit 2 ;;
+esac
+# A pre-commit cache of its own: the hook is installed fresh, as a new user's.
+export PRE_COMMIT_HOME
+PRE_COMMIT_HOME=$(mktemp -d)
 rev=$(git -C "$root" rev-parse HEAD)
 work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
+trap 'rm -rf "$work" "$PRE_COMMIT_HOME"' EXIT
 cd "$work"
 git init -q -b main
 git config user.email e2e@keylint.test
@@ -18,7 +41,7 @@ repos:
   - repo: $root
     rev: $rev
     hooks:
-      - id: keylint
+      - id: $hook
 YAML
 git add .pre-commit-config.yaml
 git commit -qm "pre-commit config" --no-verify
@@ -34,14 +57,14 @@ fi
 grep -q "openai-api-key" out.txt || { cat out.txt; echo "FAIL: no finding in the hook output"; exit 1; }
 grep -q "commit blocked" out.txt || { cat out.txt; echo "FAIL: no remedy message"; exit 1; }
 if grep -q "$key" out.txt; then echo "FAIL: the hook printed the full key"; exit 1; fi
-echo "ok: commit with a key blocked"
+echo "ok: $hook: commit with a key blocked"
 
 git reset -q
 rm "settings with spaces.py"
 printf 'print("hello")\n' > "clean file.py"
 git add "clean file.py"
 git commit -qm "clean" > out.txt 2>&1 || { cat out.txt; echo "FAIL: a clean commit was blocked"; exit 1; }
-echo "ok: clean commit passed"
+echo "ok: $hook: clean commit passed"
 
 # A key committed past the hook (--no-verify): what pre-commit.ci and most
 # CI setups run, `pre-commit run --all-files`, must report it, and so must
@@ -57,18 +80,18 @@ if pre-commit run --files committed.py > out.txt 2>&1; then
   cat out.txt; echo "FAIL: pre-commit run --files passed over a committed key"; exit 1
 fi
 pre-commit run --files "clean file.py" > out.txt 2>&1 || { cat out.txt; echo "FAIL: --files on a clean file failed"; exit 1; }
-echo "ok: --all-files and --files scan whole files"
+echo "ok: $hook: --all-files and --files scan whole files"
 
 # Moving the file that holds the old key adds no line: the commit passes.
 git mv committed.py moved.py
 git commit -qm "move" > out.txt 2>&1 || { cat out.txt; echo "FAIL: a rename of an old secret was blocked"; exit 1; }
-echo "ok: a rename does not block"
+echo "ok: $hook: a rename does not block"
 
 # A tracked .env of plain settings is a warning, which does not block.
 printf 'DEBUG=1\n' > .env
 git add .env
 git commit -qm "settings" > out.txt 2>&1 || { cat out.txt; echo "FAIL: a settings-only .env blocked"; exit 1; }
-echo "ok: a settings-only .env warns without blocking"
+echo "ok: $hook: a settings-only .env warns without blocking"
 
 # At pre-push: the pushed range; a blocked push says how to get out.
 pre-commit install --hook-type pre-push >/dev/null
@@ -85,5 +108,5 @@ fi
 for want in "push blocked" "git rebase -i" "git commit --amend" "rotate the key"; do
   grep -q -- "$want" out.txt || { cat out.txt; echo "FAIL: the blocked push does not say '$want'"; exit 1; }
 done
-echo "ok: a blocked push says how to rewrite and rotate"
+echo "ok: $hook: a blocked push says how to rewrite and rotate"
 echo "6 passed, 0 failed"
