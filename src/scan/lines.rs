@@ -191,7 +191,8 @@ mod tests {
         let at_a = text.find(a).unwrap();
         let at_b = text.find(b).unwrap();
         let idx = LineIndex::new(text.as_bytes());
-        let line = idx.context(at_b..at_b + b.len(), &[at_a..at_a + a.len()]);
+        let others: Vec<Range<usize>> = std::iter::once(at_a..at_a + a.len()).collect();
+        let line = idx.context(at_b..at_b + b.len(), &others);
         let (shown, _, _) = line.render(&crate::finding::Secret::new(b), false);
         assert!(!shown.contains(a) && !shown.contains(b), "{shown}");
     }
