@@ -142,6 +142,7 @@ fn validator_rules() -> Vec<(String, toml::Value, toml::Value)> {
     let mut paths: Vec<_> = std::fs::read_dir(dir)
         .unwrap()
         .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|e| e == "toml"))
         .collect();
     paths.sort();
     for p in paths {
