@@ -1005,3 +1005,27 @@ fn the_time_budget_ends_the_checks_of_a_dead_provider() {
         .unwrap()
         .contains("budget")));
 }
+
+/// A cloned repository's `.keylint.toml` cannot send the keys `--verify`
+/// finds to a host of its choosing: an override to anything but loopback
+/// needs the user's `KEYLINT_VERIFY_HOSTS`. Nothing is sent (the host is
+/// not even resolved), and the finding says why it was not checked.
+#[test]
+fn a_repository_config_cannot_send_keys_to_its_own_host() {
+    let t = Tree::new();
+    let key = fake_openai_key(11);
+    t.write("app.env", format!("OPENAI_API_KEY={key}\n"));
+    t.write(
+        ".keylint.toml",
+        "[providers.openai]\nbase_url = \"https://collector.invalid\"\n[verify]\ntimeout_ms = 3000\n",
+    );
+    let scan = t.scan_json(&["--no-git", "--verify"]);
+    let v = validation(&scan);
+    assert_eq!(v["status"], "not-checked", "{v}");
+    let detail = v["detail"].as_str().unwrap_or_default();
+    assert!(
+        detail.contains("collector.invalid") && detail.contains("KEYLINT_VERIFY_HOSTS"),
+        "{detail}"
+    );
+    assert!(!scan.stderr.contains(&key));
+}

@@ -22,7 +22,9 @@ pub fn check_keys(keys: &[Resolved]) -> anyhow::Result<Vec<Validation>> {
     let config = keylint::plan::load_config(None, &cwd, false)?;
     let scanner = keylint::plan::load_scanner(config.as_ref(), None)?;
     let settings = match &config {
-        Some(c) => c.verify.settings(&c.providers),
+        Some(c) => c
+            .verify
+            .settings(&c.providers, keylint::verify::trusted_hosts_from_env()),
         None => verify::Settings::default(),
     };
     let mut jobs = Vec::new();

@@ -314,7 +314,9 @@ fn plan_from(args: &ScanArgs) -> anyhow::Result<ScanPlan> {
         }
     };
     let verify = args.verifies().then(|| match &config {
-        Some(c) => c.verify.settings(&c.providers),
+        Some(c) => c
+            .verify
+            .settings(&c.providers, keylint::verify::trusted_hosts_from_env()),
         None => keylint::verify::Settings::default(),
     });
     let mut archives = keylint::source::archive::Limits::new(args.archive_depth, max_file_size);

@@ -71,7 +71,13 @@ impl VerifyConfig {
         None
     }
 
-    pub fn settings(&self, providers: &BTreeMap<String, ProviderSettings>) -> Settings {
+    /// The run's settings; `trusted_hosts`: where a base URL override may
+    /// send keys (see [`Settings::trusted_hosts`]).
+    pub fn settings(
+        &self,
+        providers: &BTreeMap<String, ProviderSettings>,
+        trusted_hosts: Vec<String>,
+    ) -> Settings {
         let d = Settings::default();
         Settings {
             timeout: self.timeout_ms.map_or(d.timeout, Duration::from_millis),
@@ -86,6 +92,7 @@ impl VerifyConfig {
                 .iter()
                 .filter_map(|(id, p)| p.base_url.clone().map(|u| (id.clone(), u)))
                 .collect(),
+            trusted_hosts,
         }
     }
 }

@@ -64,8 +64,9 @@ impl Client {
 
     /// Checks `job` with its data-driven validator.
     pub fn check(&self, job: &Job, settings: &Settings, deadline: Instant) -> Validation {
-        let Some(base) = job.base_url(settings) else {
-            return Validation::not_checked("the rule's validator has no base URL");
+        let base = match job.base_url(settings) {
+            Ok(b) => b,
+            Err(why) => return Validation::not_checked(why),
         };
         let req = match build(&job.spec, base, job) {
             Ok(r) => r,

@@ -107,6 +107,20 @@ fn now() -> String {
         .to_string()
 }
 
+/// The environment variable listing (comma-separated) the hosts a
+/// `.keylint.toml` base URL may send keys to.
+pub const TRUSTED_HOSTS_VAR: &str = "KEYLINT_VERIFY_HOSTS";
+
+/// [`TRUSTED_HOSTS_VAR`]'s hosts, from this process's environment.
+pub fn trusted_hosts_from_env() -> Vec<String> {
+    std::env::var(TRUSTED_HOSTS_VAR)
+        .unwrap_or_default()
+        .split(',')
+        .map(|h| h.trim().to_ascii_lowercase())
+        .filter(|h| !h.is_empty())
+        .collect()
+}
+
 /// How hard a run may push: bounds on time and concurrency.
 #[derive(Debug, Clone)]
 pub struct Settings {
@@ -124,6 +138,11 @@ pub struct Settings {
     pub max_retry_wait: Duration,
     /// `[providers.ID] base_url` from `.keylint.toml`.
     pub base_urls: BTreeMap<String, String>,
+    /// Hosts the user (not the repository) lets an override send keys to:
+    /// `KEYLINT_VERIFY_HOSTS`. A cloned repository's `.keylint.toml` could
+    /// otherwise point a provider at its own server and collect the keys
+    /// `--verify` finds; loopback needs no listing.
+    pub trusted_hosts: Vec<String>,
 }
 
 impl Default for Settings {
@@ -136,6 +155,7 @@ impl Default for Settings {
             retries: 2,
             max_retry_wait: Duration::from_secs(10),
             base_urls: BTreeMap::new(),
+            trusted_hosts: Vec::new(),
         }
     }
 }
@@ -150,13 +170,26 @@ pub struct Job {
 }
 
 impl Job {
-    /// The base URL in effect: the config's override, else the rule's.
-    pub fn base_url<'a>(&'a self, settings: &'a Settings) -> Option<&'a str> {
-        settings
-            .base_urls
-            .get(&self.provider)
-            .map(String::as_str)
-            .or(self.spec.base_url.as_deref())
+    /// The base URL in effect: the config's override, else the rule's; or
+    /// why no key may be sent. An override goes to loopback or to a host
+    /// in [`Settings::trusted_hosts`] only.
+    pub fn base_url<'a>(&'a self, settings: &'a Settings) -> Result<&'a str, String> {
+        if let Some(url) = settings.base_urls.get(&self.provider) {
+            let host = url
+                .split_once("://")
+                .map_or("", |(_, rest)| spec::host_of(rest));
+            if spec::is_loopback(host) || settings.trusted_hosts.iter().any(|h| h == host) {
+                return Ok(url);
+            }
+            return Err(format!(
+                "providers.{}.base_url in .keylint.toml points at {host}: keys go there only when you list it in {TRUSTED_HOSTS_VAR}={host}",
+                self.provider
+            ));
+        }
+        self.spec
+            .base_url
+            .as_deref()
+            .ok_or_else(|| "the rule's validator has no base URL".to_string())
     }
 
     /// Same provider and the same key material: one request answers both.
@@ -195,12 +228,12 @@ impl Verifier {
             if !j.spec.checks() || !seen.insert(j.identity()) {
                 continue;
             }
-            let host = j
-                .base_url(&self.settings)
-                .and_then(|u| u.split_once("://"))
-                .map_or("?".to_string(), |(_, rest)| {
-                    rest.split('/').next().unwrap_or("").to_string()
-                });
+            let Ok(url) = j.base_url(&self.settings) else {
+                continue;
+            };
+            let host = url.split_once("://").map_or("?".to_string(), |(_, rest)| {
+                rest.split('/').next().unwrap_or("").to_string()
+            });
             let host = if self.settings.base_urls.contains_key(&j.provider) {
                 format!("{host} [{} base URL from .keylint.toml]", j.provider)
             } else {
@@ -430,6 +463,31 @@ fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_override_reaches_loopback_and_listed_hosts_only() {
+        let spec: VerifySpec = toml::from_str(
+            "base_url = \"https://api.openai.com\"\nheaders = { Authorization = \"Bearer {key}\" }",
+        )
+        .unwrap();
+        let job = Job {
+            provider: "openai".into(),
+            spec: Arc::new(spec),
+            key: Secret::new("k"),
+            partner: None,
+        };
+        let mut s = Settings::default();
+        assert_eq!(job.base_url(&s), Ok("https://api.openai.com"));
+        s.base_urls
+            .insert("openai".into(), "https://gw.example.com/v1".into());
+        assert!(job.base_url(&s).unwrap_err().contains(TRUSTED_HOSTS_VAR));
+        s.trusted_hosts.push("gw.example.com".into());
+        assert_eq!(job.base_url(&s), Ok("https://gw.example.com/v1"));
+        s.base_urls
+            .insert("openai".into(), "http://127.0.0.1:9/v1".into());
+        s.trusted_hosts.clear();
+        assert_eq!(job.base_url(&s), Ok("http://127.0.0.1:9/v1"));
+    }
 
     #[test]
     fn statuses_have_kebab_names_and_live_covers_valid_keys() {

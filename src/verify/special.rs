@@ -26,10 +26,14 @@ pub fn aws_sts(client: &Client, job: &Job, settings: &Settings, deadline: Instan
     if !is_key_id(id) {
         return Validation::not_checked("neither half is an access key id");
     }
-    let base = job
-        .base_url(settings)
-        .unwrap_or(STS_BASE)
-        .trim_end_matches('/');
+    let base = match job.base_url(settings) {
+        Ok(b) => b,
+        Err(why) if settings.base_urls.contains_key(&job.provider) => {
+            return Validation::not_checked(why)
+        }
+        Err(_) => STS_BASE,
+    }
+    .trim_end_matches('/');
     let host = base
         .split_once("://")
         .map_or(base, |(_, r)| r)

@@ -73,6 +73,7 @@ impl Tree {
             .current_dir(self.path())
             .env_remove("GIT_INDEX_FILE")
             .env_remove("GIT_DIR")
+            .env_remove("KEYLINT_VERIFY_HOSTS")
             .arg("scan")
             .args(args)
             .args(["--format", "json", "--no-summary"])
