@@ -248,12 +248,11 @@ impl Walk<'_> {
     /// One file from inside an archive, as a reader: a nested archive is
     /// opened (at `level` + 1), anything else is handed on as a blob.
     fn node(&self, out: &mut Out<'_>, path: &str, reader: &mut dyn Read, level: u32) {
-        let mut head = [0u8; SNIFF_LEN];
-        let got = match read_full(reader, &mut head) {
-            Ok(n) => n,
+        let mut buf = [0u8; SNIFF_LEN];
+        let head = match sniff(reader, &mut buf) {
+            Ok(h) => h,
             Err(e) => return self.failed(out, path, &e),
         };
-        let head = &head[..got];
         let mut rest = head.chain(reader);
         match kind(head) {
             Some(_) if level >= self.limits.depth => {
@@ -303,12 +302,11 @@ impl Walk<'_> {
     /// costs one level; anything else is one file, named after the stream
     /// without its suffix.
     fn stream(&self, out: &mut Out<'_>, path: &str, k: Kind, reader: &mut dyn Read, level: u32) {
-        let mut head = [0u8; SNIFF_LEN];
-        let got = match read_full(reader, &mut head) {
-            Ok(n) => n,
+        let mut buf = [0u8; SNIFF_LEN];
+        let head = match sniff(reader, &mut buf) {
+            Ok(h) => h,
             Err(e) => return self.failed(out, path, &e),
         };
-        let head = &head[..got];
         let mut rest = head.chain(reader);
         if kind(head) == Some(Kind::Tar) {
             return self.tar(out, path, &mut rest, level);
@@ -468,6 +466,13 @@ impl<R: Read> Read for Guard<'_, '_, R> {
             }
         }
     }
+}
+
+/// The first [`SNIFF_LEN`] bytes of `reader` (fewer at its end), which say
+/// what it holds; the caller reads them again chained before the rest.
+fn sniff<'b>(reader: &mut dyn Read, buf: &'b mut [u8; SNIFF_LEN]) -> io::Result<&'b [u8]> {
+    let got = read_full(reader, buf)?;
+    Ok(&buf[..got])
 }
 
 /// Fills `buf` as far as the reader goes; the count read.
