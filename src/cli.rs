@@ -378,7 +378,8 @@ pub struct HookArgs {
 
 #[derive(Debug, Subcommand)]
 pub enum HookAction {
-    /// Write a git pre-commit hook that runs `keylint scan --staged`.
+    /// Write a git pre-commit hook that runs `keylint hook run`: the staged
+    /// change, failing on errors only.
     Install {
         /// Replace a pre-commit hook keylint did not write.
         #[arg(long)]

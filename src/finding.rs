@@ -27,9 +27,6 @@ impl Secret {
     pub fn redacted(&self) -> String {
         redact(&self.0)
     }
-    pub fn char_len(&self) -> usize {
-        self.0.chars().count()
-    }
 }
 
 impl fmt::Debug for Secret {
@@ -287,10 +284,14 @@ impl Finding {
         }
     }
 
-    /// The finding with the provider's answer about its key.
-    pub fn with_validation(mut self, v: crate::verify::Validation) -> Self {
-        self.validation = Some(v);
-        self
+    /// How the finding is shown and whether it blocks: a key the provider
+    /// accepted is an error whatever its rule's confidence.
+    pub fn level(&self) -> Level {
+        if self.is_live() {
+            Level::Error
+        } else {
+            self.rule.level()
+        }
     }
 
     /// Whether the provider said the key works.

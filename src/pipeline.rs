@@ -625,7 +625,17 @@ impl Collector<'_> {
             } if !self.plan.explain => memchr::memmem::find(older, &bytes[run.clone()]).is_none(),
             _ => true,
         };
-        let views = encoded::views(bytes, Some(&staged));
+        // A version's runs outside what it changed were the older one's.
+        let search = match origin {
+            Origin::Version {
+                older: Some(older), ..
+            } if !self.plan.explain => match diff::changed_spans(older, bytes) {
+                Some((_, span)) => line_span(bytes, span),
+                None => return,
+            },
+            _ => 0..bytes.len(),
+        };
+        let views = encoded::views_in(bytes, search, Some(&staged));
         if views.is_empty() {
             return;
         }
@@ -822,9 +832,14 @@ impl Sink for Collector<'_> {
 
 /// The whole lines around a byte span of `bytes`.
 fn whole_lines(bytes: &[u8], span: std::ops::Range<usize>) -> &[u8] {
+    &bytes[line_span(bytes, span)]
+}
+
+/// `span` widened to the whole lines it touches.
+fn line_span(bytes: &[u8], span: std::ops::Range<usize>) -> std::ops::Range<usize> {
     let start = memchr::memrchr(b'\n', &bytes[..span.start]).map_or(0, |i| i + 1);
     let end = memchr::memchr(b'\n', &bytes[span.end..]).map_or(bytes.len(), |i| span.end + i);
-    &bytes[start..end]
+    start..end
 }
 
 /// `abs` as a finding shows it: relative to the current directory when

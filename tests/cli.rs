@@ -47,19 +47,48 @@ macro_rules! snapshot {
     };
 }
 
+/// The subcommands a `--help` lists under "Commands:".
+fn subcommands(dir: &std::path::Path, path: &[String]) -> Vec<String> {
+    let out = keylint()
+        .current_dir(dir)
+        .args(path)
+        .arg("--help")
+        .output()
+        .unwrap();
+    String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .skip_while(|l| *l != "Commands:")
+        .skip(1)
+        .take_while(|l| l.starts_with("  "))
+        // Wrapped descriptions are indented further.
+        .filter(|l| !l.starts_with("   "))
+        .filter_map(|l| l.split_whitespace().next().map(String::from))
+        .filter(|c| c != "help")
+        .collect()
+}
+
 #[test]
 fn help_of_every_subcommand() {
+    // Walked from the top `--help`, so a new subcommand gets a snapshot.
     let t = Tree::new();
-    let d = t.path();
-    snapshot!(help, d, ["--help"]);
-    snapshot!(help_scan, d, ["scan", "--help"]);
-    snapshot!(help_rules, d, ["rules", "--help"]);
-    snapshot!(help_explain, d, ["explain", "--help"]);
-    snapshot!(help_key, d, ["key", "--help"]);
-    snapshot!(help_key_set, d, ["key", "set", "--help"]);
-    snapshot!(help_key_get, d, ["key", "get", "--help"]);
-    snapshot!(help_run, d, ["run", "--help"]);
-    snapshot!(help_hook, d, ["hook", "--help"]);
+    let mut pending: Vec<Vec<String>> = vec![Vec::new()];
+    let mut seen = 0;
+    while let Some(path) = pending.pop() {
+        let name = std::iter::once("help".to_string())
+            .chain(path.iter().map(|p| p.replace('-', "_")))
+            .collect::<Vec<_>>()
+            .join("_");
+        let mut args: Vec<&str> = path.iter().map(String::as_str).collect();
+        args.push("--help");
+        insta::assert_snapshot!(name, transcript(t.path(), &args));
+        seen += 1;
+        for sub in subcommands(t.path(), &path) {
+            let mut next = path.clone();
+            next.push(sub);
+            pending.push(next);
+        }
+    }
+    assert!(seen > 20, "only {seen} help screens found");
 }
 
 #[test]
@@ -175,6 +204,31 @@ fn completions_and_the_man_page_come_from_the_command_line_definitions() {
 }
 
 #[test]
+fn explain_judges_two_secrets_of_one_rule_on_one_line_apart() {
+    // Verdicts belong to candidates, not to (rule, line): both keys show.
+    let t = Tree::new();
+    let (a, b) = (fake_openai_key(701), fake_openai_key(702));
+    t.write("pair.py", format!("PAIR = \"{a}\" + \"{b}\"\n"));
+    let out = keylint()
+        .current_dir(t.path())
+        .args(["explain", "pair.py", "--format", "json"])
+        .output()
+        .unwrap();
+    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let reported: Vec<(u64, u64)> = doc
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|v| v["rule_id"] == "openai-api-key" && v["outcome"] == "reported")
+        .map(|v| (v["line"].as_u64().unwrap(), v["column"].as_u64().unwrap()))
+        .collect();
+    assert_eq!(reported.len(), 2, "{doc}");
+    assert_ne!(reported[0], reported[1], "{doc}");
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(!text.contains(&a) && !text.contains(&b));
+}
+
+#[test]
 fn explain_prints_json_when_asked() {
     let t = Tree::new();
     t.write(
@@ -285,4 +339,35 @@ fn progress_shows_on_a_terminal_only() {
         .output()
         .unwrap();
     assert!(!String::from_utf8_lossy(&tty.stdout).contains("scanning"));
+}
+
+#[test]
+fn rules_check_checks_the_rules_of_the_config_it_is_given() {
+    let t = Tree::new();
+    let rule = |example: &str| {
+        format!(
+            r#"[[rules]]
+id = "acme-internal-token"
+description = "ACME token"
+regex = '''\b(acme_tok_[A-Za-z0-9]{{16}})\b'''
+keywords = ["acme_tok_"]
+help = "Rotate it."
+examples = [{{ input = "t = {example}", secret = "{example}" }}]
+"#
+        )
+    };
+    // The first example is one character short of what the regex wants.
+    t.write("bad.toml", rule("acme_tok_Q7zV9xK2mL4pR8w"));
+    t.write("good.toml", rule("acme_tok_Q7zV9xK2mL4pR8wT"));
+    keylint()
+        .current_dir(t.path())
+        .args(["rules", "check", "--config", "bad.toml"])
+        .assert()
+        .code(1)
+        .stdout(predicates::str::contains("acme-internal-token"));
+    keylint()
+        .current_dir(t.path())
+        .args(["rules", "check", "--config", "good.toml"])
+        .assert()
+        .code(0);
 }

@@ -122,6 +122,24 @@ fn standard_input_and_pipes_are_scanned() {
 }
 
 #[test]
+fn an_unreadable_file_beside_a_key_exits_1_and_counts_the_error() {
+    // Secrets win the exit code; the error is still in the summary.
+    if !std::path::Path::new("/proc/self/mem").exists() {
+        return;
+    }
+    let t = Tree::new();
+    t.write(
+        "app.py",
+        format!("OPENAI_API_KEY = \"{}\"\n", fake_openai_key(611)),
+    );
+    let s = t.scan_json(&["--no-git", "app.py", "/proc/self/mem"]);
+    assert_eq!(s.code, 1, "{}", s.stderr);
+    assert_eq!(s.places(), ["app.py:1"]);
+    assert_eq!(s.summary["errors"], 1, "{}", s.summary);
+    assert!(s.stderr.contains("/proc/self/mem"), "{}", s.stderr);
+}
+
+#[test]
 fn an_unreadable_named_file_is_an_error_not_a_clean_scan() {
     // Root reads any file mode, so use a file the kernel refuses to read.
     if !std::path::Path::new("/proc/self/mem").exists() {

@@ -123,10 +123,7 @@ fn level_of(f: FailOn) -> Level {
 
 /// The findings that set the exit code: those at `fail_on` or above.
 fn blocking(findings: &[Finding], fail_on: Level) -> impl Iterator<Item = &Finding> {
-    // A live key blocks whatever its rule's level.
-    findings
-        .iter()
-        .filter(move |f| f.rule.level() >= fail_on || f.is_live())
+    findings.iter().filter(move |f| f.level() >= fail_on)
 }
 
 /// 1 when something at `fail_on` or above was found (unless

@@ -298,20 +298,6 @@ impl<'a> Resolver<'a> {
         })
     }
 
-    /// The resolved keys of several providers with their sources: the seam
-    /// for checking keys against their providers (`keylint key check`,
-    /// `key list --check`). Stops at the first refused source.
-    pub fn resolve_all<'p>(
-        &self,
-        providers: &[&'p ProviderSpec],
-        name: &str,
-    ) -> Result<Vec<Resolution<'p>>> {
-        providers
-            .iter()
-            .map(|p| self.resolve(p, name, None))
-            .collect()
-    }
-
     /// The rotation and expiry notices for the key a provider resolved to.
     pub fn policy_notices(&self, r: &Resolution, profile: Option<&str>) -> Vec<Notice> {
         let Some(w) = r.winner() else {

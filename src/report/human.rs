@@ -51,11 +51,7 @@ fn escaped_line(text: &str, start: usize, end: usize) -> (String, usize, usize) 
 pub fn render(w: &mut dyn Write, findings: &[Finding], opts: RenderOptions) -> io::Result<()> {
     let p = Paint { on: opts.color };
     for f in findings {
-        let level = if f.is_live() {
-            Level::Error
-        } else {
-            f.rule.level()
-        };
+        let level = f.level();
         let color = match level {
             Level::Error => ERROR,
             Level::Warning => WARNING,

@@ -10,6 +10,7 @@ use crate::{Error, Result};
 use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
 use regex::bytes::{Regex, RegexBuilder};
 use std::collections::HashMap;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, OnceLock};
 
 /// A rule ready for the engine. Its regexes compile on first use: a scan of
@@ -123,8 +124,9 @@ pub struct Rules {
     /// Reserved example credentials that mark a documentation file, with
     /// what they are.
     pub example_documents: Vec<(Regex, String)>,
-    /// Matches any rule's keyword, ASCII case-insensitively.
-    pub(crate) prefilter: AhoCorasick,
+    /// Matches any rule's keyword, ASCII case-insensitively: see
+    /// [`Rules::prefilter`].
+    prefilter: Prefilter,
     /// For each prefilter pattern, the rules it gates.
     pub(crate) keyword_rules: Vec<Vec<usize>>,
 }
@@ -157,14 +159,7 @@ impl Rules {
                 }
             }
         }
-        // A full DFA: one table lookup per byte. Overlapping search cannot use
-        // the SIMD prefilters, and the DFA measured ~2x the NFA's speed here.
-        let prefilter = AhoCorasickBuilder::new()
-            .ascii_case_insensitive(true)
-            .match_kind(MatchKind::Standard)
-            .kind(Some(aho_corasick::AhoCorasickKind::DFA))
-            .build(&keywords)
-            .map_err(|e| Error::Other(format!("building keyword prefilter: {e}")))?;
+        let prefilter = Prefilter::new(keywords)?;
         let mut example_documents = Vec::new();
         for loaded in &set.files {
             for d in &loaded.file.example_documents {
@@ -191,12 +186,74 @@ impl Rules {
         })
     }
 
+    /// The keyword matcher for scanning `len` more bytes.
+    pub(crate) fn prefilter(&self, len: usize) -> &AhoCorasick {
+        self.prefilter.for_bytes(len)
+    }
+
     pub fn get(&self, id: &str) -> Option<&CompiledRule> {
         self.rules.iter().find(|r| r.meta.id == id)
     }
 
     pub fn provider(&self, id: &str) -> Option<&ProviderSpec> {
         self.providers.iter().find(|p| p.id == id)
+    }
+}
+
+/// The keyword matcher, in two forms. Overlapping search cannot use the
+/// SIMD prefilters, so the choice is between automata: a full DFA (one
+/// table lookup per byte, about 3× the contiguous NFA's speed over the
+/// built-in keywords) costs 8 ms and 2 MB to build, most of a pre-commit
+/// run's start-up, while the NFA builds in 2–3 ms. Scans start on the NFA
+/// and switch once they have read [`Prefilter::DFA_AFTER`] bytes, where the
+/// DFA's build has paid for itself (BENCHMARKS.md, start-up).
+#[derive(Debug)]
+struct Prefilter {
+    keywords: Vec<String>,
+    nfa: AhoCorasick,
+    /// `None` inside when the DFA could not be built: the NFA stays.
+    dfa: OnceLock<Option<AhoCorasick>>,
+    scanned: AtomicUsize,
+}
+
+impl Prefilter {
+    /// About where the NFA's extra per-byte cost equals the DFA's build.
+    const DFA_AFTER: usize = 2 << 20;
+
+    fn new(keywords: Vec<String>) -> Result<Self> {
+        let nfa = Self::build(&keywords, aho_corasick::AhoCorasickKind::ContiguousNFA)
+            .map_err(|e| Error::Other(format!("building keyword prefilter: {e}")))?;
+        Ok(Prefilter {
+            keywords,
+            nfa,
+            dfa: OnceLock::new(),
+            scanned: AtomicUsize::new(0),
+        })
+    }
+
+    fn build(
+        keywords: &[String],
+        kind: aho_corasick::AhoCorasickKind,
+    ) -> std::result::Result<AhoCorasick, aho_corasick::BuildError> {
+        AhoCorasickBuilder::new()
+            .ascii_case_insensitive(true)
+            .match_kind(MatchKind::Standard)
+            .kind(Some(kind))
+            .build(keywords)
+    }
+
+    fn for_bytes(&self, len: usize) -> &AhoCorasick {
+        if let Some(dfa) = self.dfa.get() {
+            return dfa.as_ref().unwrap_or(&self.nfa);
+        }
+        let before = self.scanned.fetch_add(len, Ordering::Relaxed);
+        if before.saturating_add(len) < Self::DFA_AFTER {
+            return &self.nfa;
+        }
+        self.dfa
+            .get_or_init(|| Self::build(&self.keywords, aho_corasick::AhoCorasickKind::DFA).ok())
+            .as_ref()
+            .unwrap_or(&self.nfa)
     }
 }
 

@@ -36,6 +36,9 @@ pub struct RuleSet {
     /// The generic detector's word lists (`rules/vocabulary/generic.toml`, extended
     /// by a config's `[vocabulary]`).
     pub vocabulary: VocabularySpec,
+    /// Every rule id in `files`, so adding a file checks its ids against
+    /// the others in one lookup each (200 built-in files at every start).
+    ids: HashSet<String>,
 }
 
 impl RuleSet {
@@ -102,15 +105,16 @@ impl RuleSet {
 
     pub fn add(&mut self, origin: &str, file: RuleFile) -> Result<()> {
         validate_file(origin, &file)?;
-        let mut seen: HashSet<&str> = self.rules().map(|r| r.id.as_str()).collect();
+        let mut new: HashSet<&str> = HashSet::with_capacity(file.rules.len());
         for rule in &file.rules {
-            if !seen.insert(&rule.id) {
+            if self.ids.contains(&rule.id) || !new.insert(&rule.id) {
                 return Err(Error::config(
                     origin,
                     format!("rule id `{}` is defined twice", rule.id),
                 ));
             }
         }
+        self.ids.extend(new.into_iter().map(String::from));
         self.files.push(LoadedFile {
             origin: origin.to_string(),
             file,
@@ -151,6 +155,9 @@ impl RuleSet {
         }
         for f in &mut self.files {
             f.file.rules.retain(|r| !ids.contains(&r.id));
+        }
+        for id in ids {
+            self.ids.remove(id);
         }
         Ok(())
     }

@@ -222,7 +222,11 @@ impl Scanner {
     fn candidates(&self, bytes: &[u8]) -> Vec<Candidate> {
         // (rule, window start, window end) for every keyword hit.
         let mut windows: Vec<(usize, usize, usize)> = Vec::new();
-        for hit in self.rules.prefilter.find_overlapping_iter(bytes) {
+        for hit in self
+            .rules
+            .prefilter(bytes.len())
+            .find_overlapping_iter(bytes)
+        {
             for &r in &self.rules.keyword_rules[hit.pattern().as_usize()] {
                 let rule = &self.rules.rules[r];
                 let (s, e) = window(bytes, hit.start(), hit.end(), rule);

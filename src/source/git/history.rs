@@ -15,7 +15,7 @@
 //!   chain's versions share are inflated about once; chains are handed out
 //!   longest first, so no worker is left with a long one at the end.
 
-use super::{commit_info, read_error, thread_handle};
+use super::{commit_info, parse_error, read_error, thread_handle};
 use crate::finding::CommitInfo;
 use crate::source::pack::{PackReader, Packs, ReadError};
 use crate::source::{Blob, Origin, Sink, Skip};
@@ -397,15 +397,10 @@ fn commits_oldest_first(
             Err(e) if tips.contains(&id) => return Err(read_error("commit", &id, e)),
             Err(_) => continue,
         };
-        let parse_error = |e: gix::error::Error| Error::Object {
-            what: "commit",
-            id: id.to_string(),
-            path: None,
-            problem: format!("does not parse ({e})"),
-        };
+        let unparsed = |e: gix::error::Error| parse_error("commit", &id, e);
         let tree = gix::objs::CommitRefIter::from_bytes(&data, id.kind())
             .tree_id()
-            .map_err(parse_error)?;
+            .map_err(unparsed)?;
         stack.push((id, Some(tree)));
         let parents: Vec<ObjectId> = gix::objs::CommitRefIter::from_bytes(&data, id.kind())
             .parent_ids()
@@ -448,12 +443,7 @@ impl TreeWalk<'_> {
         })?;
         let mut subtrees = Vec::new();
         for entry in gix::objs::TreeRefIter::from_bytes(&data, tree.kind()) {
-            let entry = entry.map_err(|e| Error::Object {
-                what: "tree",
-                id: tree.to_string(),
-                path: None,
-                problem: format!("does not parse ({e})"),
-            })?;
+            let entry = entry.map_err(|e| parse_error("tree", &tree, e))?;
             let mode = entry.mode;
             let path = || {
                 let name = String::from_utf8_lossy(entry.filename);

@@ -81,12 +81,8 @@ pub fn hooks_dir(repo: &gix::Repository) -> std::path::PathBuf {
 
 /// Provenance of a commit, from its raw bytes.
 pub fn commit_info(id: &gix::ObjectId, data: &[u8]) -> Result<CommitInfo> {
-    let commit = gix::objs::CommitRef::from_bytes(data, id.kind()).map_err(|e| Error::Object {
-        what: "commit",
-        id: id.to_string(),
-        path: None,
-        problem: format!("does not parse ({e})"),
-    })?;
+    let commit = gix::objs::CommitRef::from_bytes(data, id.kind())
+        .map_err(|e| parse_error("commit", id, e))?;
     let author = commit.author().ok();
     let text = |s: Option<&gix::bstr::BStr>| s.map(|s| s.to_string()).unwrap_or_default();
     Ok(CommitInfo {
@@ -111,6 +107,16 @@ fn rfc3339(seconds: i64, offset_secs: i32) -> String {
     ts.to_zoned(offset.to_time_zone())
         .strftime("%Y-%m-%dT%H:%M:%S%:z")
         .to_string()
+}
+
+/// An object that was read but does not parse as the kind it should be.
+fn parse_error(what: &'static str, id: &gix::ObjectId, e: impl std::fmt::Display) -> Error {
+    Error::Object {
+        what,
+        id: id.to_string(),
+        path: None,
+        problem: format!("does not parse ({e})"),
+    }
 }
 
 fn read_error(what: &'static str, id: &gix::ObjectId, e: super::pack::ReadError) -> Error {

@@ -64,12 +64,7 @@ pub fn head_files(
             .read(&tree)
             .map_err(|e| read_error("HEAD tree", &tree, e))?;
         for entry in gix::objs::TreeRefIter::from_bytes(&data, tree.kind()) {
-            let entry = entry.map_err(|e| Error::Object {
-                what: "tree",
-                id: tree.to_string(),
-                path: None,
-                problem: format!("does not parse ({e})"),
-            })?;
+            let entry = entry.map_err(|e| super::parse_error("tree", &tree, e))?;
             let name = String::from_utf8_lossy(entry.filename);
             let path = if prefix.is_empty() {
                 name.into_owned()
