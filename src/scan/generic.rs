@@ -405,6 +405,9 @@ fn reject_common(v: &[u8], vocab: &Vocabulary, params: &ValidatorParams) -> Opti
             return Some("a template");
         }
     }
+    if is_bracketed_name(v) {
+        return Some("a name in brackets: a placeholder");
+    }
     // `no-password-required`, `badpass`, `secret_token_here`, `geheim$parole`:
     // built from the credential word itself (in English or another language),
     // so a description or a stock test value.
@@ -531,6 +534,20 @@ pub fn reject_url_password(
     None
 }
 
+/// `[AuthenticationResponseJSON]`, `[your api key]`: documentation names
+/// the value it stands for in square brackets, as others use `<…>`. Only
+/// letters and separators inside: no digit, no symbol a password holds.
+fn is_bracketed_name(v: &[u8]) -> bool {
+    let [b'[', inner @ .., b']'] = v else {
+        return false;
+    };
+    inner.len() >= 3
+        && inner.iter().any(u8::is_ascii_alphabetic)
+        && inner
+            .iter()
+            .all(|b| b.is_ascii_alphabetic() || matches!(b, b' ' | b'_' | b'-' | b'.'))
+}
+
 /// `bat:bat@`, `CREATE USER db1 WITH PASSWORD 'db1'`: a password that
 /// repeats its account's name is a test fixture's.
 pub fn reject_password_of_user(password: &[u8], user: &[u8]) -> Option<&'static str> {
@@ -608,6 +625,25 @@ mod tests {
 
     fn reject_basic_auth(v: &[u8]) -> Option<&'static str> {
         super::reject_basic_auth(v, vocab(), &ValidatorParams::default())
+    }
+
+    #[test]
+    fn bracketed_names_are_placeholders() {
+        for v in [
+            "[AuthenticationResponseJSON]",
+            "[your api key]",
+            "[SECRET_ACCESS_KEY]",
+        ] {
+            assert_eq!(
+                reject_common(v.as_bytes()),
+                Some("a name in brackets: a placeholder"),
+                "{v}"
+            );
+        }
+        // Digits or symbols inside: it could be a password someone bracketed.
+        for v in ["[x7Qm2kLp9w]", "[Tr0ub4dor&3]", "[]"] {
+            assert!(!is_bracketed_name(v.as_bytes()), "{v}");
+        }
     }
 
     #[test]
