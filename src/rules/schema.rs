@@ -270,6 +270,16 @@ pub enum Validator {
     /// The generic assignment heuristics: the value must look like a secret,
     /// not code, a path, a reference to the environment or a word.
     GenericValue,
+    /// `generic-value` where the syntax makes an unquoted value literal text
+    /// (an XML element's text, a command-line argument): only an expansion
+    /// (`$PASS`, `$(…)`) or usage text in brackets is not a value.
+    GenericLiteral,
+    /// An XML element's text: `generic-literal`, except that an element
+    /// inside source code is a template or a mocked response.
+    GenericMarkup,
+    /// A token that a header scheme introduces rather than a name
+    /// (`Authorization: Token …`): the value tests of `generic-value`.
+    TokenValue,
     /// Connection-URL password: not a placeholder or an interpolation.
     UrlPassword,
     /// `Basic <base64>`: must decode to `user:password` with a real password.

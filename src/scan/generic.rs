@@ -34,6 +34,9 @@ pub struct Assignment<'a> {
     /// The name follows `::` (`AWS::ApiGateway::ApiKey`): a type path used
     /// as a label, not a variable holding a secret.
     pub namespaced: bool,
+    /// The syntax makes an unquoted value literal text, not an expression:
+    /// an XML element's text, a word on a command line (`--token a1b.c2d`).
+    pub literal: bool,
 }
 
 impl<'a> Assignment<'a> {
@@ -52,8 +55,32 @@ impl<'a> Assignment<'a> {
             value: &bytes[c.start..c.end],
             quote,
             namespaced,
+            literal: false,
         }
     }
+
+    /// The same assignment where an unquoted value is literal text.
+    pub fn literal(self) -> Self {
+        Assignment {
+            literal: true,
+            ..self
+        }
+    }
+}
+
+/// An XML element's text: literal, but only in markup and configuration.
+/// Inside source code an element is a template the program fills in or a
+/// response it mocks (`<pre_shared_key>…</pre_shared_key>` in a fake
+/// service's reply), not configuration.
+pub fn reject_markup(
+    a: &Assignment,
+    vocab: &Vocabulary,
+    params: &ValidatorParams,
+) -> Option<&'static str> {
+    if vocab.code_extensions.contains(extension(a.path)) {
+        return Some("an XML element inside source code: a template or a mocked response");
+    }
+    reject_assignment(a, vocab, params)
 }
 
 /// Splits an identifier into lowercase words: `clientSecret`, `DB_PASSWORD`,
@@ -197,6 +224,28 @@ pub fn reject_assignment(
     if is_reverse_dns(a.name, &words, vocab) {
         return Some("a reverse-DNS name (Maven coordinate, Java package), not a variable");
     }
+    reject_value(a, kind, &words, vocab, params)
+}
+
+/// A token that no name introduces, only its place (`Authorization: Token
+/// <value>`): judged as a secret's value would be.
+pub fn reject_token_value(
+    a: &Assignment,
+    vocab: &Vocabulary,
+    params: &ValidatorParams,
+) -> Option<&'static str> {
+    reject_value(a, NameKind::Secret, &[], vocab, params)
+}
+
+/// The value tests of [`reject_assignment`], once the name has said what
+/// kind of value it holds (`words` are the name's words, empty for none).
+fn reject_value(
+    a: &Assignment,
+    kind: NameKind,
+    words: &[String],
+    vocab: &Vocabulary,
+    params: &ValidatorParams,
+) -> Option<&'static str> {
     let v = a.value;
     let min_len = match kind {
         NameKind::Password => params.min_password_length,
@@ -239,10 +288,20 @@ pub fn reject_assignment(
     if is_english_word(v, params) {
         return Some("an English word");
     }
+    if is_punctuated_word(v, params) {
+        return Some("an English word with a separator (`-principals`, `_suffix`): a fragment");
+    }
     if a.quote.is_none() {
         // Unquoted in code is an expression (`cfg.Password = pass`); in
-        // config files (.env, YAML, .properties) it is a literal.
-        if v.iter()
+        // config files (.env, YAML, .properties) it is a literal. Where the
+        // syntax makes it literal text (an XML element, a command-line
+        // word), only an expansion makes it something else.
+        if a.literal {
+            if let Some(why) = literal_expansion(v) {
+                return Some(why);
+            }
+        } else if v
+            .iter()
             .any(|b| matches!(b, b'.' | b'(' | b'[' | b'{' | b'$' | b'&' | b'|' | b'?'))
         {
             return Some("an expression");
@@ -256,6 +315,22 @@ pub fn reject_assignment(
     }
     if is_der_signature(v) {
         return Some("a DER-encoded signature: public, not a secret");
+    }
+    None
+}
+
+/// Literal text that the shell or a template engine still expands
+/// (`$PASS`, `pre${X}`, `$(cat pw)`, `` `cat pw` ``), or that opens with a
+/// bracket, as usage text does (`(required)`, `[token]`).
+fn literal_expansion(v: &[u8]) -> Option<&'static str> {
+    let expands = v.windows(2).any(|w| {
+        w[0] == b'$' && (w[1].is_ascii_alphabetic() || matches!(w[1], b'{' | b'(' | b'_'))
+    }) || v.contains(&b'`');
+    if expands {
+        return Some("an expansion, not a literal");
+    }
+    if matches!(v[0], b'(' | b'[' | b'{' | b'<') {
+        return Some("usage text in brackets, not a value");
     }
     None
 }
@@ -314,9 +389,7 @@ fn is_stock_word_with_counter(v: &[u8], vocab: &Vocabulary, params: &ValidatorPa
         return false;
     }
     let (stem, counter) = v.split_at(v.len() - digits);
-    let ascending = counter.len() == 1
-        || (matches!(counter[0], b'0' | b'1') && counter.windows(2).all(|w| w[1] == w[0] + 1));
-    if !ascending {
+    if !is_typed_counter(counter) {
         return false;
     }
     let stem = stem
@@ -334,6 +407,24 @@ fn is_stock_word_with_counter(v: &[u8], vocab: &Vocabulary, params: &ValidatorPa
             .stock_values
             .contains(std::str::from_utf8(&lower).unwrap_or(""))
         || is_english_word(stem, params)
+}
+
+/// A counter as people type one: one digit, or digits ascending by one from
+/// 0 or 1 (`123`, `0123`), each digit typed once or each the same number of
+/// times (`112233`, `111222`).
+fn is_typed_counter(counter: &[u8]) -> bool {
+    if counter.len() == 1 {
+        return true;
+    }
+    let group = counter.iter().take_while(|&&b| b == counter[0]).count();
+    if !counter.len().is_multiple_of(group) {
+        return false;
+    }
+    let steps: Vec<u8> = counter.chunks(group).map(|c| c[0]).collect();
+    counter.chunks(group).all(|c| c.iter().all(|&b| b == c[0]))
+        && steps.len() > 1
+        && matches!(steps[0], b'0' | b'1')
+        && steps.windows(2).all(|w| w[1] == w[0] + 1)
 }
 
 /// `Heslo:`, `パスワード：`, `忘记密码`: a form label or its translation. A
@@ -370,6 +461,16 @@ fn is_english_word(v: &[u8], params: &ValidatorParams) -> bool {
         && english_bigram_share(v) >= params.english_word_share
 }
 
+/// `-principals`, `_session`, `.default.`: an English word with separators
+/// around it, a fragment code joins to a name (`token += "-principals"`).
+fn is_punctuated_word(v: &[u8], params: &ValidatorParams) -> bool {
+    let sep = |b: &u8| matches!(b, b'-' | b'_' | b'.');
+    let start = v.iter().position(|b| !sep(b)).unwrap_or(v.len());
+    let end = v.iter().rposition(|b| !sep(b)).map_or(start, |i| i + 1);
+    let word = &v[start..end.max(start)];
+    word.len() < v.len() && word.len() >= 4 && is_english_word(word, params)
+}
+
 /// Checks every generic value shares: placeholders, references, paths, numbers.
 fn reject_common(v: &[u8], vocab: &Vocabulary, params: &ValidatorParams) -> Option<&'static str> {
     if placeholder_reason(v, vocab).is_some() {
@@ -399,6 +500,12 @@ fn reject_common(v: &[u8], vocab: &Vocabulary, params: &ValidatorParams) -> Opti
     }
     if is_uuid(v) {
         return Some("a UUID: an identifier, not a secret");
+    }
+    if v.len() > 2 && v[0] == b'[' && v[v.len() - 1] == b']' {
+        return Some("a name in square brackets (`[username]`): a placeholder");
+    }
+    if is_ascending_runs_only(v) {
+        return Some("nothing but typed runs (`xyz456`, `abcdef`): a stand-in value");
     }
     if let Some(open) = memchr::memchr(b'{', v) {
         if memchr::memchr(b'}', &v[open..]).is_some() {
@@ -443,6 +550,28 @@ fn unleet(lower: &[u8]) -> Vec<u8> {
             _ => b,
         })
         .collect()
+}
+
+/// `xyz456`, `ghi789`, `abcdef1234`: six or more letters and digits made
+/// only of ascending runs of three or more (`xyz`, `456`), as people type a
+/// stand-in value; a random value of six characters is such a run with odds
+/// below one in a million.
+fn is_ascending_runs_only(v: &[u8]) -> bool {
+    if v.len() < 6 || !v.iter().all(u8::is_ascii_alphanumeric) {
+        return false;
+    }
+    let class = |b: u8| (b.is_ascii_digit(), b.is_ascii_uppercase());
+    let mut run = 1;
+    for w in v.windows(2) {
+        if class(w[0]) == class(w[1]) && w[1] == w[0] + 1 {
+            run += 1;
+        } else if run < 3 {
+            return false;
+        } else {
+            run = 1;
+        }
+    }
+    run >= 3
 }
 
 /// `8-4-4-4-12` hex.
@@ -709,8 +838,139 @@ mod tests {
             value: value.as_bytes(),
             quote: Some(b'"'),
             namespaced: false,
+            literal: false,
         };
         reject_assignment(&a, vocab(), &ValidatorParams::default())
+    }
+
+    /// An unquoted value in `path`, read as code or config (`literal`
+    /// false) or as literal text (an XML element, a command-line word).
+    fn reject_unquoted(path: &str, name: &str, value: &str, literal: bool) -> Option<&'static str> {
+        let a = Assignment {
+            path,
+            name: name.as_bytes(),
+            value: value.as_bytes(),
+            quote: None,
+            namespaced: false,
+            literal,
+        };
+        reject_assignment(&a, vocab(), &ValidatorParams::default())
+    }
+
+    #[test]
+    fn literal_text_may_hold_dots_but_not_expansions() {
+        // `cfg.Redis.Password` unquoted is code; `--token a1b.c2d` is a word.
+        assert!(reject_unquoted("run.sh", "token", "t2wd3h.kye938x00", false).is_some());
+        assert_eq!(
+            reject_unquoted("run.sh", "--token", "t2wd3h.kye938x00", true),
+            None
+        );
+        assert_eq!(
+            reject_unquoted("settings.xml", "password", "Kq7v.R2xm", true),
+            None
+        );
+        for v in ["$PASS", "pre${X}post", "$(cat pw)", "`cat pw`", "x$HOME"] {
+            assert!(
+                reject_unquoted("run.sh", "--password", v, true).is_some(),
+                "{v}"
+            );
+        }
+        for v in ["(required)", "[token]", "<pass>", "{value}"] {
+            assert!(
+                reject_unquoted("README.md", "--password", v, true).is_some(),
+                "{v}"
+            );
+        }
+        // Code still needs letters and digits when unquoted.
+        assert!(reject_unquoted("Get.cs", "-Password", "KnkLsgadiw", true).is_some());
+    }
+
+    fn reject_token(value: &str) -> Option<&'static str> {
+        let a = Assignment {
+            path: "request.http",
+            name: b"",
+            value: value.as_bytes(),
+            quote: None,
+            namespaced: false,
+            literal: false,
+        };
+        let params = ValidatorParams {
+            min_secret_length: 16,
+            min_secret_entropy: 3.0,
+            ..ValidatorParams::default()
+        };
+        reject_token_value(&a, vocab(), &params)
+    }
+
+    #[test]
+    fn header_tokens_without_a_name_are_judged_as_secrets() {
+        assert_eq!(reject_token("1677e2d075026837a4f1c9b2"), None);
+        // An identifier, a placeholder, a stock word, low entropy, short.
+        assert!(reject_token("GITHUB_ACCESS_TOKEN").is_some());
+        assert!(reject_token("authorization_code_grant").is_some());
+        assert!(reject_token("YOUR_API_TOKEN_VALUE").is_some());
+        assert!(reject_token("aaaabbbbaaaabbbbaaaa").is_some());
+        assert!(reject_token("Kq7vR2xm").is_some());
+        assert!(reject_token("AuthorizationPolicy.ALLOW").is_some());
+    }
+
+    #[test]
+    fn values_made_only_of_typed_runs_are_stand_ins() {
+        for v in ["xyz456", "ghi789", "abcdef1234", "ABC123", "123456"] {
+            assert!(is_ascending_runs_only(v.as_bytes()), "{v}");
+            assert!(reject_common(v.as_bytes()).is_some(), "{v}");
+        }
+        for v in ["xyz45", "k8Fq2x", "abcd12", "xyz456q", "abc-123"] {
+            assert!(!is_ascending_runs_only(v.as_bytes()), "{v}");
+        }
+    }
+
+    #[test]
+    fn separators_around_a_word_make_a_fragment() {
+        assert!(reject("portfolio_share_token", "-principals").is_some());
+        assert!(reject("password", "_default_").is_some());
+        assert_eq!(reject("password", "-kq7ZvW2m"), None);
+        assert_eq!(reject("password", "_xkqzvwtr"), None);
+    }
+
+    #[test]
+    fn bracketed_names_are_placeholders() {
+        assert!(reject_common(b"[AuthenticationResponseJSON]").is_some());
+        assert!(reject_common(b"[username]").is_some());
+        assert_eq!(reject_common(b"[kq7ZvW2m"), None);
+    }
+
+    #[test]
+    fn doubled_and_single_counters_are_typed() {
+        assert!(is_typed_counter(b"112233"));
+        assert!(is_typed_counter(b"111222333"));
+        assert!(is_typed_counter(b"0123"));
+        assert!(!is_typed_counter(b"1122334"));
+        assert!(!is_typed_counter(b"2233"));
+        assert!(!is_typed_counter(b"1133"));
+        assert!(reject("ClientToken", "cachedvol112233").is_some());
+        assert_eq!(reject("ClientToken", "kqzvw8m112233"), None);
+    }
+
+    #[test]
+    fn xml_elements_in_source_code_are_templates() {
+        let a = |path| Assignment {
+            path,
+            name: b"pre_shared_key",
+            value: b"Iw2kq7ZvW2mXrT4pLnBx",
+            quote: None,
+            namespaced: false,
+            literal: true,
+        };
+        let p = ValidatorParams::default();
+        assert!(reject_markup(&a("models/vpn.py"), vocab(), &p).is_some());
+        assert_eq!(reject_markup(&a("conf/vpn.xml"), vocab(), &p), None);
+    }
+
+    #[test]
+    fn documented_fixed_passwords_are_stock() {
+        let p = ValidatorParams::default();
+        assert!(reject_url_password(b"x-oauth-basic", vocab(), &p).is_some());
     }
 
     #[test]

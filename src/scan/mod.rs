@@ -316,6 +316,21 @@ impl Scanner {
                     vocab,
                     params,
                 ),
+                Validator::GenericLiteral => generic::reject_assignment(
+                    &generic::Assignment::new(path, bytes, c).literal(),
+                    vocab,
+                    params,
+                ),
+                Validator::GenericMarkup => generic::reject_markup(
+                    &generic::Assignment::new(path, bytes, c).literal(),
+                    vocab,
+                    params,
+                ),
+                Validator::TokenValue => generic::reject_token_value(
+                    &generic::Assignment::new(path, bytes, c),
+                    vocab,
+                    params,
+                ),
                 Validator::UrlPassword => {
                     let user = c.user.map(|(s, e)| &bytes[s..e]);
                     generic::reject_url_password(secret, vocab, params)
