@@ -501,9 +501,6 @@ fn reject_common(v: &[u8], vocab: &Vocabulary, params: &ValidatorParams) -> Opti
     if is_uuid(v) {
         return Some("a UUID: an identifier, not a secret");
     }
-    if v.len() > 2 && v[0] == b'[' && v[v.len() - 1] == b']' {
-        return Some("a name in square brackets (`[username]`): a placeholder");
-    }
     if is_ascending_runs_only(v) {
         return Some("nothing but typed runs (`xyz456`, `abcdef`): a stand-in value");
     }
@@ -770,7 +767,7 @@ mod tests {
             );
         }
         // Digits or symbols inside: it could be a password someone bracketed.
-        for v in ["[x7Qm2kLp9w]", "[Tr0ub4dor&3]", "[]"] {
+        for v in ["[x7Qm2kLp9w]", "[Tr0ub4dor&3]", "[]", "[kq7ZvW2m"] {
             assert!(!is_bracketed_name(v.as_bytes()), "{v}");
         }
     }
@@ -931,13 +928,6 @@ mod tests {
         assert!(reject("password", "_default_").is_some());
         assert_eq!(reject("password", "-kq7ZvW2m"), None);
         assert_eq!(reject("password", "_xkqzvwtr"), None);
-    }
-
-    #[test]
-    fn bracketed_names_are_placeholders() {
-        assert!(reject_common(b"[AuthenticationResponseJSON]").is_some());
-        assert!(reject_common(b"[username]").is_some());
-        assert_eq!(reject_common(b"[kq7ZvW2m"), None);
     }
 
     #[test]
