@@ -18,6 +18,14 @@ pub enum Error {
         #[source]
         source: std::io::Error,
     },
+    /// A file to scan that could not be read: the scan goes on without it
+    /// and exits 2.
+    #[error("{}: cannot read it ({source}); the scan is incomplete: make it readable or leave it out of the paths scanned", path.display())]
+    Unreadable {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
     /// A path named on the command line that does not exist.
     #[error("{}: no such file or directory; pass an existing path to scan", path.display())]
     NoSuchPath { path: PathBuf },
@@ -29,7 +37,7 @@ pub enum Error {
     #[error("{file}: {message}")]
     Config { file: String, message: String },
     /// A rule whose regex does not compile.
-    #[error("{file}: rule `{rule}`: invalid regex: {message}")]
+    #[error("{file}: rule `{rule}`: {message}")]
     Regex {
         file: String,
         rule: String,

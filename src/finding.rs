@@ -128,6 +128,19 @@ impl LineContext {
         }
     }
 
+    /// Also redacts every occurrence of `values` in the shown text (secrets
+    /// found by another pass over the blob, such as decoded base64).
+    pub fn redact_values(&mut self, values: &[&str]) {
+        let mut others = self.others.clone();
+        for v in values.iter().filter(|v| !v.is_empty()) {
+            others.extend(self.text.match_indices(v).map(|(at, m)| at..at + m.len()));
+        }
+        if others.len() == self.others.len() {
+            return;
+        }
+        *self = LineContext::new(std::mem::take(&mut self.text), self.secret.clone(), others);
+    }
+
     /// A note about a whole file, with no secret in it to underline.
     pub fn note(text: String) -> Self {
         LineContext {

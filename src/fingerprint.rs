@@ -9,7 +9,7 @@
 //! four-word list. Version 2 makes each guess cost real work where guessing
 //! could succeed:
 //! - the secret is first stretched with PBKDF2-HMAC-SHA256, salted with the
-//!   rule id, at [`STRETCH_ITERATIONS`] rounds (about 10 ms) when it is weak
+//!   rule id, at [`STRETCH_ITERATIONS`] rounds (about 2 ms) when it is weak
 //!   enough to guess ([`strength_bits`] under [`STRONG_BITS`]: passwords,
 //!   short tokens), and at one round when it is not (a random 40-character
 //!   provider key has over 200 bits: no guess list reaches it, and stretching
@@ -17,9 +17,9 @@
 //! - the fingerprint is an HMAC of the rule and path under that key.
 //!
 //! So a dictionary of 10^9 candidate passwords costs an attacker about
-//! 10^7 CPU-seconds per fingerprint, and tables computed once cannot be
+//! 2·10^6 CPU-seconds (23 CPU-days) per fingerprint, and tables computed once cannot be
 //! reused across rules or paths. A weak password stays a weak password —
-//! a short guess list still finds it, at 10 ms a guess — which is why
+//! a short guess list still finds it, at 2 ms a guess — which is why
 //! keylint reports it: the fix is to remove and change it, not to hide its
 //! hash. No salt is kept outside the repository, because a baseline must
 //! match on every clone and in CI.

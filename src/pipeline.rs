@@ -9,6 +9,7 @@ use crate::finding::{CommitInfo, Finding, Fingerprint, Location};
 use crate::plan::{Mode, ScanPlan};
 use crate::report::{line_hash, Summary};
 use crate::scan::credential_files::CredentialFiles;
+use crate::scan::lines::{self, LineIndex};
 use crate::scan::{DropReason, Verdict};
 use crate::source::archive::{self, Budget, Event};
 use crate::source::git::{self, diff, lfs, worktree::Tracked};
@@ -81,19 +82,22 @@ pub fn run_observed(
     let sink = Collector::new(plan)?;
     let done = AtomicBool::new(false);
     std::thread::scope(|scope| {
-        let ticker = observe.map(|observe| {
+        // No progress line if its thread cannot start: the scan needs none.
+        let ticker = observe.and_then(|observe| {
             let (sink, done) = (&sink, &done);
-            scope.spawn(move || loop {
-                std::thread::park_timeout(Duration::from_millis(100));
-                if done.load(Ordering::Acquire) {
-                    break;
-                }
-                observe(Progress {
-                    files: Stats::get(&sink.stats.files),
-                    bytes: Stats::get(&sink.stats.bytes),
-                    elapsed: started.elapsed(),
-                });
-            })
+            std::thread::Builder::new()
+                .spawn_scoped(scope, move || loop {
+                    std::thread::park_timeout(Duration::from_millis(100));
+                    if done.load(Ordering::Acquire) {
+                        break;
+                    }
+                    observe(Progress {
+                        files: Stats::get(&sink.stats.files),
+                        bytes: Stats::get(&sink.stats.bytes),
+                        elapsed: started.elapsed(),
+                    });
+                })
+                .ok()
         });
         let outcome = scan_into(plan, &sink);
         done.store(true, Ordering::Release);
@@ -325,20 +329,27 @@ impl<'p> Collector<'p> {
         let Some((old_span, new_span)) = diff::changed_spans(older, bytes) else {
             return Judged::default();
         };
-        let touches_marker = inline::mentions_marker(whole_lines(older, old_span))
-            || inline::mentions_marker(whole_lines(bytes, new_span.clone()));
-        if touches_marker {
+        if touches_marker(older, old_span, bytes, new_span.clone()) {
             let old = self.consider(path, older, older);
-            let before: HashSet<Fingerprint> = old
+            let reported: HashSet<Fingerprint> = old
                 .reported
                 .iter()
-                .chain(old.suppressed.iter().map(|s| &s.finding))
                 .map(|f| f.fingerprint().clone())
                 .collect();
+            let accepted: HashSet<Fingerprint> = old
+                .suppressed
+                .iter()
+                .map(|s| s.finding.fingerprint().clone())
+                .collect();
             let mut now = self.consider(path, bytes, bytes);
-            // A secret the older version reported and the newer one allows
-            // is no new suppression either: keep only what is new.
-            now.retain(|f| !before.contains(f.fingerprint()));
+            // Reported now and not before is new, even when the older
+            // version allowed it (that is the re-activation); a secret the
+            // older version reported or allowed is no new suppression.
+            now.reported.retain(|f| !reported.contains(f.fingerprint()));
+            now.suppressed.retain(|s| {
+                let fp = s.finding.fingerprint();
+                !reported.contains(fp) && !accepted.contains(fp)
+            });
             return now;
         }
         let changed = diff::region_of(bytes, new_span);
@@ -533,7 +544,10 @@ impl Collector<'_> {
                         bytes,
                         origin: match origin {
                             Origin::File => Origin::File,
-                            Origin::Staged { .. } => Origin::Staged { added: None },
+                            Origin::Staged { .. } => Origin::Staged {
+                                added: None,
+                                older: None,
+                            },
                             Origin::Version { commit, order, .. } => Origin::Version {
                                 commit,
                                 order: *order,
@@ -586,14 +600,39 @@ impl Collector<'_> {
         }
         let mut found = match origin {
             Origin::File => self.consider(path, bytes, bytes),
-            Origin::Staged { added } => {
+            Origin::Staged { added, older } => {
                 let mut found = self.consider(path, bytes, bytes);
                 if let Some(added) = added {
-                    found.retain(|f| {
+                    // A change touching an allow marker re-activates what it
+                    // governed: a secret HEAD's version did not report
+                    // counts as added wherever it is.
+                    // (`--explain` shows every candidate of this version
+                    // whatever counts, and would show the older one's too.)
+                    let before = older
+                        .filter(|_| !self.plan.explain)
+                        .filter(|older| {
+                            diff::changed_spans(older, bytes)
+                                .is_some_and(|(o, n)| touches_marker(older, o, bytes, n))
+                        })
+                        .map(|older| {
+                            self.consider(path, older, older)
+                                .reported
+                                .iter()
+                                .map(|f| f.fingerprint().clone())
+                                .collect::<HashSet<Fingerprint>>()
+                        });
+                    let on_added = |f: &Finding| {
                         added.iter().any(|r| {
                             *r.start() <= f.location.end_line && f.location.line <= *r.end()
                         })
+                    };
+                    found.reported.retain(|f| {
+                        on_added(f)
+                            || before
+                                .as_ref()
+                                .is_some_and(|b| !b.contains(f.fingerprint()))
                     });
+                    found.suppressed.retain(|s| on_added(&s.finding));
                 }
                 found
             }
@@ -614,15 +653,27 @@ impl Collector<'_> {
     /// Secrets inside the blob's base64 values (only those a staged change
     /// or a version introduces), each reported at its encoded text. A
     /// finding of the encoded text itself gives way to what it decodes to.
+    ///
+    /// Linear in the blob however many runs share a line: line positions
+    /// come from one index, a version's runs are compared with the older
+    /// version's by a set, and each finding's line is cut around it.
     fn decoded(&self, path: &str, bytes: &[u8], origin: &Origin<'_>, found: &mut Judged) {
-        let line_of = |at: usize| 1 + memchr::memchr_iter(b'\n', &bytes[..at]).count();
+        let index: std::cell::OnceCell<LineIndex<'_>> = std::cell::OnceCell::new();
+        let index = || index.get_or_init(|| LineIndex::new(bytes));
+        let older_runs: std::cell::OnceCell<HashSet<&[u8]>> = std::cell::OnceCell::new();
         let staged = |run: &std::ops::Range<usize>| match origin {
             Origin::Staged {
                 added: Some(ranges),
-            } => ranges.iter().any(|r| r.contains(&line_of(run.start))),
+                ..
+            } => {
+                let line = index().line_of(run.start);
+                ranges.iter().any(|r| r.contains(&line))
+            }
             Origin::Version {
                 older: Some(older), ..
-            } if !self.plan.explain => memchr::memmem::find(older, &bytes[run.clone()]).is_none(),
+            } if !self.plan.explain => !older_runs
+                .get_or_init(|| encoded::run_texts(older))
+                .contains(&bytes[run.clone()]),
             _ => true,
         };
         // A version's runs outside what it changed were the older one's.
@@ -640,27 +691,21 @@ impl Collector<'_> {
             return;
         }
         let allows = inline::InlineAllows::parse(bytes);
+        // (line, column, end column, bytes) of each run that holds a finding.
+        let mut hits: Vec<(usize, usize, usize, std::ops::Range<usize>)> = Vec::new();
+        let mut decoded = Vec::new();
         for view in views {
             let inner = self.in_view(path, &view, 1);
             if inner.is_empty() {
                 continue;
             }
+            let index = index();
             let run = view.encoded.clone();
-            let line_start = memchr::memrchr(b'\n', &bytes[..run.start]).map_or(0, |i| i + 1);
-            let line_end =
-                memchr::memchr(b'\n', &bytes[run.end..]).map_or(bytes.len(), |i| run.end + i);
-            let line = line_of(run.start);
-            let column = 1 + String::from_utf8_lossy(&bytes[line_start..run.start])
-                .chars()
-                .count();
+            let line = index.line_of(run.start);
+            let column = index.column(run.start);
             let end_column = column + (run.end - run.start);
-            // The encoded text itself, if a rule matched it, is this finding.
-            found.retain(|f| {
-                !(f.location.line == line
-                    && f.location.column < end_column
-                    && column < f.location.end_column)
-            });
-            let text = String::from_utf8_lossy(&bytes[line_start..line_end]).into_owned();
+            hits.push((line, column, end_column, run.clone()));
+            let context = index.context(run.clone(), &[]);
             for mut f in inner {
                 f.location = crate::finding::Location {
                     path: path.to_string(),
@@ -669,11 +714,7 @@ impl Collector<'_> {
                     end_line: line,
                     end_column,
                 };
-                f.context = crate::finding::LineContext::new(
-                    text.clone(),
-                    run.start - line_start..run.end - line_start,
-                    Vec::new(),
-                );
+                f.context = context.clone();
                 f.decoded = Some("base64");
                 f.line_hash = None;
                 if self
@@ -682,12 +723,84 @@ impl Collector<'_> {
                     .dropped_with(&f, allows.as_ref())
                     .is_none()
                 {
-                    if self.plan.line_hashes() {
-                        f.line_hash = line_hash::line_hashes(bytes, &[line]).pop().flatten();
-                    }
-                    found.reported.push(f);
+                    decoded.push(f);
                 }
             }
+        }
+        if hits.is_empty() {
+            return;
+        }
+        // The encoded text itself, if a rule matched it, is the decoded
+        // finding (`hits` is in blob order: sorted by line and column).
+        let overlaps_hit = |f: &Finding| {
+            let (line, col, end) = (f.location.line, f.location.column, f.location.end_column);
+            let from = hits.partition_point(|h| (h.0, h.2) <= (line, col));
+            hits[from..]
+                .iter()
+                .take_while(|h| h.0 == line && h.1 < end)
+                .any(|h| col < h.2)
+        };
+        found.retain(|f| !overlaps_hit(f));
+        if self.plan.line_hashes() {
+            let lines: Vec<usize> = decoded.iter().map(|f| f.location.line).collect();
+            for (f, h) in decoded
+                .iter_mut()
+                .zip(line_hash::line_hashes(bytes, &lines))
+            {
+                f.line_hash = h;
+            }
+        }
+        found.reported.extend(decoded);
+        // A base64 run shown beside another finding gives its secret away
+        // as surely as the secret itself, and a decoded finding's line may
+        // hold a plain one: on lines with hits, every finding's shown line
+        // redacts the runs and the plain secrets near it.
+        let mut near: Vec<(usize, usize, usize, String)> = hits
+            .iter()
+            .map(|(line, col, end, run)| {
+                let text = String::from_utf8_lossy(&bytes[run.clone()]).into_owned();
+                (*line, *col, *end, text)
+            })
+            .collect();
+        let on_hit_line = |line: usize| {
+            let at = hits.partition_point(|h| h.0 < line);
+            hits.get(at).is_some_and(|h| h.0 == line)
+        };
+        near.extend(
+            found
+                .reported
+                .iter()
+                .chain(found.suppressed.iter().map(|s| &s.finding))
+                .filter(|f| f.decoded.is_none() && on_hit_line(f.location.line))
+                .map(|f| {
+                    let l = &f.location;
+                    (
+                        l.line,
+                        l.column,
+                        l.end_column,
+                        f.secret.expose().to_string(),
+                    )
+                }),
+        );
+        near.sort();
+        let longest = near.iter().map(|n| n.2 - n.1).max().unwrap_or(0);
+        for f in found.all_mut() {
+            let l = &f.location;
+            if !on_hit_line(l.line) {
+                continue;
+            }
+            // What a context can show: the whole line when short, else a
+            // window around the finding (see `scan::lines`).
+            let reach = lines::SHOWN_REACH;
+            let from = near.partition_point(|n| {
+                (n.0, n.1) < (l.line, l.column.saturating_sub(reach + longest))
+            });
+            let values: Vec<&str> = near[from..]
+                .iter()
+                .take_while(|n| n.0 == l.line && n.1 <= l.end_column + reach)
+                .map(|n| n.3.as_str())
+                .collect();
+            f.context.redact_values(&values);
         }
     }
 
@@ -733,6 +846,7 @@ impl Collector<'_> {
         let added: Option<Vec<u8>> = match origin {
             Origin::Staged {
                 added: Some(ranges),
+                ..
             } => Some(lines_in(bytes, ranges)),
             _ => None,
         };
@@ -830,9 +944,29 @@ impl Sink for Collector<'_> {
     }
 }
 
-/// The whole lines around a byte span of `bytes`.
-fn whole_lines(bytes: &[u8], span: std::ops::Range<usize>) -> &[u8] {
-    &bytes[line_span(bytes, span)]
+/// Whether a change (the span `old_span` of `older` became `new_span` of
+/// `newer`) can change what an allow marker governs: a marker on a changed
+/// line, or on the line just before one (`keylint:allow-next-line` governs
+/// the line after it, so inserting a line below it re-activates the secret
+/// it allowed).
+fn touches_marker(
+    older: &[u8],
+    old_span: std::ops::Range<usize>,
+    newer: &[u8],
+    new_span: std::ops::Range<usize>,
+) -> bool {
+    inline::mentions_marker(lines_and_one_before(older, old_span))
+        || inline::mentions_marker(lines_and_one_before(newer, new_span))
+}
+
+/// The whole lines around a byte span of `bytes`, and the line before them.
+fn lines_and_one_before(bytes: &[u8], span: std::ops::Range<usize>) -> &[u8] {
+    let lines = line_span(bytes, span);
+    let start = match lines.start {
+        0 => 0,
+        s => memchr::memrchr(b'\n', &bytes[..s - 1]).map_or(0, |i| i + 1),
+    };
+    &bytes[start..lines.end]
 }
 
 /// `span` widened to the whole lines it touches.

@@ -378,6 +378,66 @@ mod packs {
         );
     }
 
+    /// A loose object (read through gix, not keylint's pack reader) whose
+    /// header claims 6 GiB: gix must refuse it by the allocation limit
+    /// keylint opens every repository with, in history and in the index.
+    #[test]
+    fn a_loose_object_claiming_gigabytes_is_refused_by_gix_allocation_limit() {
+        let t = Tree::repo();
+        t.write("conf.py", "x = 1\n");
+        t.git(&["add", "."]);
+        t.git(&["commit", "-qm", "conf"]);
+        let out = std::process::Command::new("git")
+            .current_dir(t.path())
+            .args(["rev-parse", "HEAD:conf.py"])
+            .output()
+            .unwrap();
+        let id = String::from_utf8(out.stdout).unwrap().trim().to_string();
+        let claim_gigabytes = |id: &str| {
+            let loose = t.path().join(".git/objects").join(&id[..2]).join(&id[2..]);
+            let mut perms = std::fs::metadata(&loose).unwrap().permissions();
+            #[allow(clippy::permissions_set_readonly_false)]
+            perms.set_readonly(false);
+            std::fs::set_permissions(&loose, perms).unwrap();
+            // More body than gix's header buffer, so the size is believed
+            // before the stream's end shows it to be a lie.
+            let mut body = format!("blob {}\0", 6u64 << 30).into_bytes();
+            body.extend(std::iter::repeat_n(b'x', 4096));
+            std::fs::write(&loose, zlib_stored(&body)).unwrap();
+        };
+        claim_gigabytes(&id);
+        let out = bounded_history_scan(&t);
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{stderr}");
+        assert!(
+            stderr.contains(&id) && stderr.contains("corrupt") && stderr.contains("limit"),
+            "{stderr}"
+        );
+        // A staged object: `--staged` reads it through gix too.
+        t.write("new.py", "y = 2\n");
+        t.git(&["add", "new.py"]);
+        let out = std::process::Command::new("git")
+            .current_dir(t.path())
+            .args(["rev-parse", ":new.py"])
+            .output()
+            .unwrap();
+        claim_gigabytes(String::from_utf8(out.stdout).unwrap().trim());
+        let bin = assert_cmd::cargo::cargo_bin("keylint");
+        let out = std::process::Command::new("sh")
+            .current_dir(t.path())
+            .arg("-c")
+            .arg(format!(
+                "ulimit -v 2000000; exec timeout 60 '{}' scan --staged -q",
+                bin.display()
+            ))
+            .env_remove("GIT_INDEX_FILE")
+            .output()
+            .unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{stderr}");
+        assert!(stderr.contains("limit"), "{stderr}");
+    }
+
     #[test]
     fn a_pack_entry_claiming_gigabytes_is_refused_without_allocating_them() {
         let (t, x) = repo_without_loose_blob();
@@ -390,6 +450,372 @@ mod packs {
         assert!(
             stderr.contains("corrupt") && stderr.contains("limit"),
             "{stderr}"
+        );
+    }
+}
+
+/// Audit of issue 12: re-activations the first fix missed, and the other
+/// shapes of the defects above.
+mod reactivation {
+    use super::*;
+
+    #[test]
+    fn a_line_inserted_below_an_allow_next_line_marker_re_activates_the_secret() {
+        let t = Tree::repo();
+        let key = fake_openai_key(201);
+        t.write(
+            "conf.py",
+            format!("# keylint:allow-next-line\nKEY = \"{key}\"\n"),
+        );
+        t.git(&["add", "."]);
+        t.git(&["commit", "-qm", "allowed"]);
+        t.write(
+            "conf.py",
+            format!("# keylint:allow-next-line\nDEBUG = 1\nKEY = \"{key}\"\n"),
+        );
+        // The staged change adds only `DEBUG = 1`, yet the key is live now.
+        t.git(&["add", "."]);
+        assert_eq!(t.scan_json(&["--staged"]).places(), ["conf.py:3"]);
+        t.git(&["commit", "-qm", "line inserted"]);
+        let range = t.scan_json(&["--range", "HEAD~1..HEAD"]);
+        assert_eq!(range.places(), ["conf.py:3"], "{}", range.stderr);
+        let history = t.scan_json(&["--history"]);
+        assert_eq!(history.places(), ["conf.py:3"]);
+        assert_eq!(history.findings[0]["commit"]["summary"], "line inserted");
+    }
+
+    #[test]
+    fn a_staged_change_deleting_an_allow_marker_is_blocked() {
+        let t = Tree::repo();
+        let key = fake_openai_key(202);
+        let allowed = format!("# keylint:off\nA = 1\nKEY = \"{key}\"\n");
+        t.write("conf.py", &allowed);
+        t.git(&["add", "."]);
+        t.git(&["commit", "-qm", "block"]);
+        assert_eq!(t.scan_json(&["--staged"]).code, 0);
+        t.write("conf.py", allowed.replace("# keylint:off\n", ""));
+        t.git(&["add", "."]);
+        let scan = t.scan_json(&["--staged"]);
+        assert_eq!(scan.places(), ["conf.py:2"], "{}", scan.stderr);
+        // A secret HEAD already reported is not new because a marker moved.
+        let t = Tree::repo();
+        t.write(
+            "old.py",
+            format!("KEY = \"{}\"\nB = 2\n", fake_openai_key(203)),
+        );
+        t.git(&["add", "."]);
+        t.git(&["commit", "-qm", "old key"]);
+        t.write(
+            "old.py",
+            format!(
+                "KEY = \"{}\"\nB = 2 # keylint:allow\n",
+                fake_openai_key(203)
+            ),
+        );
+        t.git(&["add", "."]);
+        assert_eq!(t.scan_json(&["--staged"]).code, 0);
+    }
+
+    #[test]
+    fn a_sarif_history_scan_reports_the_re_activated_secret() {
+        // SARIF keeps accepted findings: the older version's accepted key
+        // must not count as "already reported".
+        let t = Tree::repo();
+        let key = fake_openai_key(204);
+        t.write("conf.py", format!("KEY = \"{key}\" # keylint:allow\n"));
+        t.git(&["add", "."]);
+        t.git(&["commit", "-qm", "allowed"]);
+        t.write("conf.py", format!("KEY = \"{key}\"\n"));
+        t.git(&["commit", "-qam", "marker removed"]);
+        for args in [["--history"], ["--range=HEAD~1..HEAD"]] {
+            let out = keylint()
+                .current_dir(t.path())
+                .arg("scan")
+                .args(args)
+                .args(["--format", "sarif", "--no-summary"])
+                .output()
+                .unwrap();
+            assert_eq!(out.status.code(), Some(1), "{args:?}");
+            let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+            let results = doc["runs"][0]["results"].as_array().unwrap();
+            let live: Vec<_> = results
+                .iter()
+                .filter(|r| r.get("suppressions").is_none())
+                .collect();
+            assert_eq!(live.len(), 1, "{args:?}: {results:?}");
+        }
+    }
+}
+
+mod quiet_errors {
+    use super::*;
+
+    /// A config error's stderr: exit 2, one line, naming the file.
+    fn config_error(t: &Tree) -> String {
+        let out = t.scan().output().unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+        assert_eq!(out.status.code(), Some(2), "{stderr}");
+        assert!(stderr.contains(".keylint.toml"), "{stderr}");
+        assert_eq!(stderr.trim_end().lines().count(), 1, "{stderr}");
+        stderr
+    }
+
+    #[test]
+    fn a_user_rule_regex_error_does_not_quote_the_pattern() {
+        let t = Tree::new();
+        let key = fake_openai_key(205);
+        t.write(
+            ".keylint.toml",
+            format!(
+                "[[rules]]\nid = \"leaked\"\ndescription = \"d\"\nregex = '''({key}'''\nkeywords = [\"sk-\"]\nhelp = \"h\"\n"
+            ),
+        );
+        let stderr = config_error(&t);
+        assert!(!stderr.contains(&key[..20]), "{stderr}");
+        assert!(stderr.contains("rule `leaked`"), "{stderr}");
+        t.write(
+            ".keylint.toml",
+            format!(
+                "[[rules]]\nid = \"leaked\"\ndescription = \"d\"\nregex = 'x_[a-z]{{8}}'\nkeywords = [\"x_\"]\nhelp = \"h\"\nallow = ['{key}[']\n"
+            ),
+        );
+        let stderr = config_error(&t);
+        assert!(!stderr.contains(&key[..20]), "{stderr}");
+    }
+
+    #[test]
+    fn a_value_in_the_wrong_place_is_not_echoed() {
+        let t = Tree::new();
+        let key = fake_openai_key(206);
+        // An enum field: serde names the unknown variant.
+        t.write(
+            ".keylint.toml",
+            format!(
+                "[[rules]]\nid = \"r\"\ndescription = \"d\"\nregex = 'x_[a-z]{{8}}'\nkeywords = [\"x_\"]\nhelp = \"h\"\nconfidence = \"{key}\"\n"
+            ),
+        );
+        let stderr = config_error(&t);
+        assert!(!stderr.contains(&key[..20]), "{stderr}");
+        assert!(stderr.contains("expected one of"), "{stderr}");
+        // `[run]` and `[keys]` are read by `keylint run` and `keylint key`.
+        t.write(".keylint.toml", format!("[run]\nproviders = \"{key}\"\n"));
+        let out = keylint()
+            .current_dir(t.path())
+            .env("HOME", t.path())
+            .env_remove("XDG_CONFIG_HOME")
+            .args(["run", "--", "true"])
+            .output()
+            .unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{stderr}");
+        assert!(stderr.contains(".keylint.toml"), "{stderr}");
+        assert!(!stderr.contains(&key[..20]), "{stderr}");
+    }
+}
+
+mod escapes {
+    use super::*;
+
+    #[test]
+    fn commit_authors_emails_and_summaries_reach_the_terminal_escaped() {
+        let t = Tree::repo();
+        t.write("k.py", format!("K = \"{}\"\n", fake_openai_key(207)));
+        t.git(&["add", "."]);
+        let out = std::process::Command::new("git")
+            .current_dir(t.path())
+            .args(["commit", "-qm", "fix\x1b]0;pwned\x07 it"])
+            .env("GIT_AUTHOR_NAME", "Eve\x1b[2J")
+            .env("GIT_AUTHOR_EMAIL", "eve\r@example.org")
+            .env("GIT_COMMITTER_NAME", "Eve")
+            .env("GIT_COMMITTER_EMAIL", "eve@example.org")
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let out = keylint()
+            .current_dir(t.path())
+            .args(["scan", "--history"])
+            .output()
+            .unwrap();
+        let stdout = String::from_utf8_lossy(&out.stdout);
+        assert_eq!(out.status.code(), Some(1), "{stdout}");
+        assert!(
+            !stdout.contains('\x1b') && !stdout.contains('\r'),
+            "{stdout:?}"
+        );
+        assert!(
+            stdout.contains("by Eve\\e[2J <eve\\r@example.org>"),
+            "{stdout}"
+        );
+        // A blocked push lists the commits by their summaries.
+        let base = {
+            let o = std::process::Command::new("git")
+                .current_dir(t.path())
+                .args(["rev-parse", "HEAD~1", "HEAD"])
+                .output()
+                .unwrap();
+            String::from_utf8(o.stdout).unwrap()
+        };
+        let mut ids = base.lines();
+        let (from, to) = (ids.next().unwrap(), ids.next().unwrap());
+        let out = keylint()
+            .current_dir(t.path())
+            .env_remove("GIT_INDEX_FILE")
+            .env("PRE_COMMIT_FROM_REF", from)
+            .env("PRE_COMMIT_TO_REF", to)
+            .args(["hook", "run"])
+            .output()
+            .unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(1), "{stderr}");
+        assert!(stderr.contains("push blocked"), "{stderr}");
+        assert!(
+            !stderr.contains('\x1b') && !stderr.contains('\x07'),
+            "{stderr:?}"
+        );
+        assert!(stderr.contains("fix\\e]0;pwned\\u{7} it"), "{stderr}");
+    }
+
+    #[test]
+    fn a_repository_rule_and_explain_reasons_reach_the_terminal_escaped() {
+        let t = Tree::new();
+        t.write(
+            ".keylint.toml",
+            "[[rules]]\nid = \"acme\"\ndescription = \"ACME\\u001b]0;pwned\\u0007 token\"\nregex = '''\\b(acme_[a-z0-9]{16})\\b'''\nkeywords = [\"acme_\"]\nhelp = \"Rotate\\u001b[2J it\"\nentropy = 1.0\n",
+        );
+        t.write(
+            "a.txt",
+            format!("t = acme_{}\n", random_alnum(208, 16).to_lowercase()),
+        );
+        let out = t.scan().output().unwrap();
+        let stdout = String::from_utf8_lossy(&out.stdout);
+        assert_eq!(
+            out.status.code(),
+            Some(1),
+            "{stdout} {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        assert!(
+            !stdout.contains('\x1b') && !stdout.contains('\x07'),
+            "{stdout:?}"
+        );
+        assert!(stdout.contains("ACME\\e]0;pwned\\u{7} token"), "{stdout}");
+        let out = t.scan().arg("--explain").output().unwrap();
+        let stdout = String::from_utf8_lossy(&out.stdout);
+        assert!(!stdout.contains('\x1b'), "{stdout:?}");
+    }
+}
+
+/// A thread the system refuses to start is an error (exit 2), never a
+/// panic (101). A stack larger than the address-space limit makes every
+/// spawn fail, as a process limit would.
+#[test]
+fn a_thread_that_cannot_start_is_an_error_not_a_panic() {
+    let t = Tree::repo();
+    t.write("a.txt", "x = 1\n");
+    let bin = assert_cmd::cargo::cargo_bin("keylint");
+    for args in ["scan --no-git -j 2 .", "scan --history -j 2"] {
+        let out = std::process::Command::new("sh")
+            .current_dir(t.path())
+            .arg("-c")
+            .arg(format!(
+                "ulimit -v 4000000; exec '{}' {args}",
+                bin.display()
+            ))
+            .env("RUST_MIN_STACK", (8u64 << 30).to_string())
+            .output()
+            .unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{args}: {stderr}");
+        assert!(stderr.contains("-j"), "{args}: {stderr}");
+        assert!(!stderr.contains("panicked"), "{args}: {stderr}");
+    }
+}
+
+fn b64(s: &str) -> String {
+    use base64::Engine;
+    base64::engine::general_purpose::STANDARD.encode(s)
+}
+
+/// A base64 value beside a plain key on one line: each finding's shown
+/// line redacts the other, whichever pass found it.
+#[test]
+fn a_plain_and_an_encoded_secret_on_one_line_are_both_redacted() {
+    let a = fake_openai_key(209);
+    // A key encoded (a long line: each finding's line is cut around it),
+    // and a password encoded (a short line, shown whole).
+    for plain in [
+        format!("OPENAI_API_KEY={}", fake_openai_key(210)),
+        format!("password={}", random_alnum(212, 16)),
+    ] {
+        let encoded = b64(&plain);
+        let t = Tree::new();
+        t.write(
+            "vars.yml",
+            format!("pair: {{ key: \"{a}\", env: {encoded} }}\n"),
+        );
+        let scan = t.scan_json(&["--no-git"]);
+        assert_eq!(scan.findings.len(), 2, "{}", scan.stderr);
+        let value = plain.split_once('=').unwrap().1.to_string();
+        for f in &scan.findings {
+            let line = f["line_text"].as_str().unwrap();
+            for shown in [&a, &value, &encoded] {
+                assert!(!line.contains(shown.as_str()), "{line}");
+            }
+        }
+        let out = t.scan().output().unwrap();
+        let human = String::from_utf8_lossy(&out.stdout);
+        for shown in [&a, &value, &encoded] {
+            assert!(!human.contains(shown.as_str()), "{human}");
+        }
+    }
+}
+
+/// Seconds `keylint scan` takes on one file (debug build, so only ratios
+/// mean anything).
+fn scan_seconds(t: &Tree, file: &str) -> f64 {
+    let started = std::time::Instant::now();
+    let out = t
+        .scan()
+        .args(["-q", "--exit-zero", "--max-file-size", "20MiB", file])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{file}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    started.elapsed().as_secs_f64()
+}
+
+/// Quadratic work on long lines: the same bytes on one line and with line
+/// breaks must cost about the same. Before line ends were found once per
+/// blob, one line cost hundreds of times more; base64 runs sharing a line
+/// each copied and rescanned the whole line.
+#[test]
+fn one_long_line_costs_about_what_the_same_bytes_with_line_breaks_cost() {
+    const SIZE: usize = 512 << 10;
+    let t = Tree::new();
+    let run = b64("user:hunter2 x");
+    let units: Vec<(&str, String)> = vec![
+        ("akia", "AKIA".to_string()),
+        ("password", "password=".to_string()),
+        ("base64", format!("{run} ")),
+        ("token", format!("api_token=\"{}\" ", random_alnum(211, 32))),
+    ];
+    for (name, unit) in &units {
+        let line = unit.repeat(SIZE / unit.len());
+        let lines = format!("{}\n", unit.trim_end()).repeat(SIZE / unit.len());
+        t.write(&format!("{name}-line.txt"), &line);
+        t.write(&format!("{name}-lines.txt"), &lines);
+        let one = scan_seconds(&t, &format!("{name}-line.txt"));
+        let many = scan_seconds(&t, &format!("{name}-lines.txt"));
+        assert!(
+            one <= 8.0 * many + 2.0,
+            "{name}: {one:.2}s on one line, {many:.2}s with line breaks"
         );
     }
 }

@@ -128,10 +128,21 @@ pub fn run(args: &RunArgs) -> anyhow::Result<ExitCode> {
     let mut child = cmd.spawn().map_err(|e| spawn_error(program, e))?;
     let out = child.stdout.take().expect("piped");
     let err = child.stderr.take().expect("piped");
-    let pumps = vec![
-        pump(out, std::io::stdout(), Masker::new(keys.iter().copied())),
-        pump(err, std::io::stderr(), Masker::new(keys.iter().copied())),
-    ];
+    let pumps = pump(out, std::io::stdout(), Masker::new(keys.iter().copied())).and_then(|o| {
+        pump(err, std::io::stderr(), Masker::new(keys.iter().copied())).map(|e| vec![o, e])
+    });
+    let pumps = match pumps {
+        Ok(p) => p,
+        Err(e) => {
+            // Unmasked output must not pass, and no output at all would
+            // stall the child on a full pipe: stop it.
+            let _ = child.kill();
+            let _ = child.wait();
+            return Err(anyhow::anyhow!(
+                "cannot start a thread to mask `{program}`'s output: {e}; the command was stopped"
+            ));
+        }
+    };
     wait(child, Some(pumps), signals)
 }
 
@@ -159,8 +170,8 @@ fn pump(
     mut from: impl Read + Send + 'static,
     mut to: impl Write + Send + 'static,
     mut masker: Masker,
-) -> std::thread::JoinHandle<()> {
-    std::thread::spawn(move || {
+) -> std::io::Result<std::thread::JoinHandle<()>> {
+    std::thread::Builder::new().spawn(move || {
         let mut buf = vec![0u8; 16 * 1024];
         loop {
             match from.read(&mut buf) {

@@ -183,7 +183,11 @@ fn hint(findings: &[Finding], fail_on: Level, how: Invocation, staged: bool) {
             eprintln!("  2. rewrite the commits that added {them}, then push again:");
             for (id, summary) in &commits {
                 let short = &id[..id.len().min(12)];
-                eprintln!("       {short} {summary}");
+                // A commit message is anyone's text: no escapes reach the terminal.
+                eprintln!(
+                    "       {short} {}",
+                    keylint::report::terminal::escape(summary)
+                );
             }
             if let Some((first, _)) = commits.first() {
                 let short = &first[..first.len().min(12)];

@@ -97,7 +97,7 @@ impl Project {
                 .map(|s| text[..s.start.min(text.len())].matches('\n').count() + 1);
             Error::config(
                 format!("{shown}{}", line.map_or(String::new(), |l| format!(":{l}"))),
-                e.message().trim().replace('\n', " "),
+                crate::filter::config::quiet_message(e.message()),
             )
         })?;
         fn section<T: for<'de> Deserialize<'de> + Default>(
@@ -108,7 +108,13 @@ impl Project {
             match v {
                 None => Ok(T::default()),
                 Some(v) => v.try_into().map_err(|e: toml::de::Error| {
-                    Error::config(shown, format!("[{name}]: {}", e.message().trim()))
+                    Error::config(
+                        shown,
+                        format!(
+                            "[{name}]: {}",
+                            crate::filter::config::quiet_message(e.message())
+                        ),
+                    )
                 }),
             }
         }

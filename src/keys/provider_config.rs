@@ -108,7 +108,7 @@ pub fn write_key(path: &Path, spec: &ConfigFileSpec, key: &str) -> Result<()> {
                         paths::tilde(path),
                         format!(
                             "not valid TOML ({}); not overwriting it",
-                            e.message().trim()
+                            crate::filter::config::quiet_message(e.message())
                         ),
                     )
                 })?,

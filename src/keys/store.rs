@@ -341,7 +341,10 @@ fn parse(shown: &str, text: &str) -> Result<Contents> {
             .map(|s| text[..s.start.min(text.len())].matches('\n').count() + 1);
         Error::config(
             format!("{shown}{}", line.map_or(String::new(), |l| format!(":{l}"))),
-            format!("{}; fix or remove the file", e.message().trim()),
+            format!(
+                "{}; fix or remove the file",
+                crate::filter::config::quiet_message(e.message())
+            ),
         )
     })?;
     if let Some(v) = raw.version.filter(|v| *v > FORMAT_VERSION) {
@@ -359,9 +362,12 @@ fn parse(shown: &str, text: &str) -> Result<Contents> {
     for (id, table) in raw.providers {
         let mut keys = ProviderKeys::default();
         if table.contains_key("key") {
-            let old: LegacyEntry = toml::Value::Table(table)
-                .try_into()
-                .map_err(|e: toml::de::Error| bad(&id, e.message().trim().to_string()))?;
+            let old: LegacyEntry =
+                toml::Value::Table(table)
+                    .try_into()
+                    .map_err(|e: toml::de::Error| {
+                        bad(&id, crate::filter::config::quiet_message(e.message()))
+                    })?;
             keys.keys.insert(
                 DEFAULT_NAME.to_string(),
                 Entry {
@@ -372,9 +378,12 @@ fn parse(shown: &str, text: &str) -> Result<Contents> {
             );
             contents.legacy = true;
         } else {
-            let p: RawProvider = toml::Value::Table(table)
-                .try_into()
-                .map_err(|e: toml::de::Error| bad(&id, e.message().trim().to_string()))?;
+            let p: RawProvider =
+                toml::Value::Table(table)
+                    .try_into()
+                    .map_err(|e: toml::de::Error| {
+                        bad(&id, crate::filter::config::quiet_message(e.message()))
+                    })?;
             for (name, e) in p.keys {
                 let at = format!("{id}.keys.{name}");
                 let created = e

@@ -62,8 +62,9 @@ pub fn render(w: &mut dyn Write, considered: &[Considered]) -> io::Result<()> {
             super::terminal::escape(&f.location.path),
             f.location.line,
             f.location.column,
-            f.rule.id,
-            f.secret.redacted()
+            super::terminal::escape(&f.rule.id),
+            super::terminal::escape(&f.secret.redacted()),
+            verdict = super::terminal::escape(&verdict),
         )?;
     }
     Ok(())

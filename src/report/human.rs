@@ -70,11 +70,12 @@ pub fn render(w: &mut dyn Write, findings: &[Finding], opts: RenderOptions) -> i
         writeln!(
             w,
             "{}{} {}{status}",
-            p.wrap(color, &format!("{level}[{}]", f.rule.id)),
+            p.wrap(color, &format!("{level}[{}]", escape(&f.rule.id))),
             p.wrap(BOLD, ":"),
+            // A repository's own rules (its .keylint.toml) are its text too.
             p.wrap(
                 BOLD,
-                &format!("{} ({})", f.rule.description, f.rule.provider)
+                &escape(&format!("{} ({})", f.rule.description, f.rule.provider))
             ),
         )?;
         let loc = &f.location;
@@ -149,7 +150,7 @@ pub fn render(w: &mut dyn Write, findings: &[Finding], opts: RenderOptions) -> i
             "{pad} {} {}: {}",
             p.wrap(GUTTER, "="),
             p.wrap(BOLD, "help"),
-            f.rule.help
+            escape(&f.rule.help)
         )?;
         if let Some(url) = &f.rule.url {
             writeln!(
@@ -157,7 +158,7 @@ pub fn render(w: &mut dyn Write, findings: &[Finding], opts: RenderOptions) -> i
                 "{pad} {} {}: {}",
                 p.wrap(GUTTER, "="),
                 p.wrap(BOLD, "see"),
-                url
+                escape(url)
             )?;
         }
         writeln!(

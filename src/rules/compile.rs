@@ -88,8 +88,11 @@ impl CompiledRule {
     }
 }
 
+/// What is wrong with a pattern, without quoting it: a user rule's regex
+/// or allow-list may hold the very key it is about, and this message ends
+/// up in CI logs.
 fn regex_message(pattern: &str, e: &regex::Error) -> String {
-    format!("{pattern:?}: {}", e.to_string().replace('\n', " "))
+    crate::filter::config::regex_problem(pattern, e)
 }
 
 fn compile_matcher(pattern: &str) -> std::result::Result<Matcher, String> {

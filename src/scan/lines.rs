@@ -14,6 +14,11 @@ use std::ops::Range;
 const MAX_LINE: usize = 400;
 const AROUND: usize = 80;
 
+/// How far (in code points) from a finding's columns its shown line can
+/// reach: a whole line of at most [`MAX_LINE`] bytes, or [`AROUND`] bytes
+/// either side.
+pub const SHOWN_REACH: usize = MAX_LINE;
+
 /// Column counts are kept at every `BLOCK` bytes, so a column costs at most
 /// one block of counting however long its line.
 const BLOCK: usize = 4096;

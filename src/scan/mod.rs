@@ -22,7 +22,7 @@ use std::sync::Arc;
 
 /// How far around a keyword hit, within its line, a regex looks. Bounds the
 /// work on minified files whose "line" is a megabyte.
-const MAX_REACH: usize = 1024;
+pub const MAX_REACH: usize = 1024;
 
 /// A regex match not yet judged.
 #[derive(Debug, Clone)]

@@ -2,8 +2,9 @@
 //! `.dockerconfigjson`, a `.env` pasted into a CI variable are base64: the
 //! key inside never appears as text. Each base64 run that decodes to
 //! printable text becomes a [`View`] to scan — the line with the run
-//! replaced by its decoded text, so `password: <decoded>` keeps the context
-//! rules need, or the decoded text alone when it has lines of its own —
+//! replaced by its decoded text (at most [`LINE_REACH`] bytes of it either
+//! side), so `password: <decoded>` keeps the context rules need, or the
+//! decoded text alone when it has lines of its own —
 //! and findings in it point back at the encoded run.
 //!
 //! Cheap on text without such runs: one pass over the bytes with a lookup
@@ -16,6 +17,12 @@ use std::ops::Range;
 /// `user:pass`, and random words of that length almost never decode to
 /// printable text.
 const MIN_RUN: usize = 12;
+
+/// How much of the run's line, either side, a view keeps: enough for the
+/// name a value is assigned to (`password: <run>`). A whole minified line
+/// per run made many runs on one line quadratic (a 1 MB line of runs took
+/// minutes and gigabytes); each view now costs about its own length.
+const LINE_REACH: usize = 256;
 
 /// Decoded text shorter than this holds no secret worth reporting.
 const MIN_DECODED: usize = 8;
@@ -71,9 +78,10 @@ pub fn views_in(bytes: &[u8], search: Range<usize>, only: Option<&RunFilter<'_>>
             });
             continue;
         }
-        let line_start = memchr::memrchr(b'\n', &bytes[..run.start]).map_or(0, |i| i + 1);
-        let line_end =
-            memchr::memchr(b'\n', &bytes[run.end..]).map_or(bytes.len(), |i| run.end + i);
+        // The run's neighbourhood on its line (LINE_REACH either side): a
+        // whole minified line per run would make many runs quadratic.
+        let line_start = crate::scan::lines::line_start_within(bytes, run.start, LINE_REACH);
+        let line_end = crate::scan::lines::line_end_within(bytes, run.end, LINE_REACH);
         let before = String::from_utf8_lossy(&bytes[line_start..run.start]);
         let after = String::from_utf8_lossy(&bytes[run.end..line_end]);
         let start = before.chars().count();
@@ -86,6 +94,13 @@ pub fn views_in(bytes: &[u8], search: Range<usize>, only: Option<&RunFilter<'_>>
         });
     }
     out
+}
+
+/// The text of every base64 run in `bytes`, to tell a version's runs
+/// from those its older version already held (one pass, not one search of
+/// the older version per run).
+pub fn run_texts(bytes: &[u8]) -> std::collections::HashSet<&[u8]> {
+    runs(bytes).into_iter().map(|r| &bytes[r]).collect()
 }
 
 /// Each byte's base64 value, or `NOT_B64`.

@@ -68,6 +68,40 @@ pub fn walk(roots: &[PathBuf], opts: &WalkOptions, sink: &dyn Sink) -> Result<()
         .filter_entry(|e| e.file_name() != ".git");
     let max = opts.max_file_size;
     let max_archive = opts.max_archive_size;
+    // The walker's threads are started by `ignore`, which panics when the
+    // system refuses one. Try one first, so the usual refusal (a process
+    // limit, no memory for a stack) is an error naming the fix; a refusal
+    // past it is caught below. Either way the exit code is 2, never a
+    // panic's 101.
+    std::thread::Builder::new()
+        .spawn(|| {})
+        .map_err(Error::Spawn)?
+        .join()
+        .map_err(|_| Error::Other("a walker thread panicked".into()))?;
+    let walked = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        walk_parallel(builder, max, max_archive, sink)
+    }));
+    walked.map_err(|panic| {
+        let why = panic
+            .downcast_ref::<String>()
+            .map(String::as_str)
+            .or_else(|| panic.downcast_ref::<&str>().copied())
+            .unwrap_or("a walker thread panicked");
+        let fix = if why.contains("spawn") {
+            "; lower -j"
+        } else {
+            ""
+        };
+        Error::Other(format!("the walk stopped: {why}{fix}"))
+    })?
+}
+
+fn walk_parallel(
+    builder: WalkBuilder,
+    max: u64,
+    max_archive: Option<u64>,
+    sink: &dyn Sink,
+) -> Result<()> {
     builder.build_parallel().run(|| {
         let mut buf = Vec::new();
         Box::new(move |entry| {
@@ -89,7 +123,10 @@ pub fn walk(roots: &[PathBuf], opts: &WalkOptions, sink: &dyn Sink) -> Result<()
                     origin: Origin::File,
                 }),
                 Ok(false) => sink.skipped(&path, Skip::Large),
-                Err(e) => sink.error(Error::io(entry.path(), e)),
+                Err(e) => sink.error(Error::Unreadable {
+                    path: entry.path().to_path_buf(),
+                    source: e,
+                }),
             }
             WalkState::Continue
         })
@@ -112,7 +149,10 @@ fn read_stream(root: &Path, shown: &str, opts: &WalkOptions, sink: &dyn Sink) {
             origin: Origin::File,
         }),
         Ok(false) => sink.skipped(shown, Skip::Large),
-        Err(e) => sink.error(Error::io(root, e)),
+        Err(e) => sink.error(Error::Unreadable {
+            path: root.to_path_buf(),
+            source: e,
+        }),
     }
 }
 

@@ -32,6 +32,10 @@ pub enum Origin<'a> {
     /// `added` is `None` (a file new to git: every line is added).
     Staged {
         added: Option<&'a [RangeInclusive<usize>]>,
+        /// HEAD's version of the file, when `added` was computed against
+        /// it: a change that touches an allow marker can re-activate a
+        /// secret on a line it does not add.
+        older: Option<&'a [u8]>,
     },
     /// One version of a path in history, with the version before it (for a
     /// range's first version, the base's): only what this version

@@ -160,7 +160,7 @@ impl PackReader {
         match fallback.objects.try_find(id, &mut buf) {
             Ok(Some(object)) => Ok(object.data.into()),
             Ok(None) => Err(ReadError::Missing),
-            Err(e) => Err(ReadError::Corrupt(e.to_string())),
+            Err(e) => Err(ReadError::Corrupt(error_chain(e.iter_errors()))),
         }
     }
 
@@ -230,6 +230,22 @@ impl PackReader {
             .map_err(|e| ReadError::Corrupt(format!("inflating a pack entry: {e}")))?;
         Ok(out)
     }
+}
+
+/// An error and its causes on one line: gix's top message ("Could not read
+/// loose object") leaves out why (an allocation limit, a bad header).
+fn error_chain<'e>(errors: impl Iterator<Item = &'e (dyn std::error::Error + 'static)>) -> String {
+    let mut out = String::new();
+    for e in errors {
+        let text = e.to_string();
+        if !out.contains(&text) {
+            if !out.is_empty() {
+                out.push_str(": ");
+            }
+            out.push_str(&text);
+        }
+    }
+    out
 }
 
 /// Reads object `id` from the lone pack whose index is `idx`, with no other

@@ -74,8 +74,11 @@ pub fn scan(
             sink.skipped(path, Skip::Large);
             continue;
         }
+        let mut older = None;
         let added: Option<Vec<RangeInclusive<usize>>> = if let Some(old_id) = head.get(path) {
-            Some(lines_added_since(&mut objects, old_id, &bytes, path, sink))
+            let (added, old) = lines_added_since(&mut objects, old_id, &bytes, path, sink);
+            older = old;
+            Some(added)
         } else if renames_affordable && !dropped.is_empty() {
             renamed_from(&mut objects, &dropped, &bytes)
         } else {
@@ -89,27 +92,29 @@ pub fn scan(
             bytes: &bytes,
             origin: Origin::Staged {
                 added: if whole_files { None } else { added.as_deref() },
+                older: older.as_deref(),
             },
         });
     }
     Ok(())
 }
 
-/// The lines `new` adds to the blob `old`; every line when `old` cannot be
-/// read (reported: the comparison is then the strictest one).
+/// The lines `new` adds to the blob `old`, and `old`'s bytes; every line
+/// when `old` cannot be read (reported: the comparison is then the
+/// strictest one).
 fn lines_added_since(
     objects: &mut PackReader,
     old: &ObjectId,
     new: &[u8],
     path: &str,
     sink: &dyn Sink,
-) -> Vec<RangeInclusive<usize>> {
+) -> (Vec<RangeInclusive<usize>>, Option<std::rc::Rc<[u8]>>) {
     match objects.read(old) {
-        Ok(old) => added_lines(&old, new),
+        Ok(old) => (added_lines(&old, new), Some(old)),
         Err(e) => {
             sink.error(read_error("HEAD blob", old, e).at(path));
             let lines = memchr::memchr_iter(b'\n', new).count() + 1;
-            vec![1..=lines]
+            (vec![1..=lines], None)
         }
     }
 }
