@@ -17,7 +17,7 @@ use crate::source::{encoded, notebook};
 use crate::source::{fs, is_binary, Blob, Origin, Sink, Skip, Stats};
 use crate::{Error, Result};
 use std::collections::{HashMap, HashSet};
-use std::ops::RangeInclusive;
+use std::ops::{Range, RangeInclusive};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Mutex;
@@ -325,10 +325,13 @@ impl<'p> Collector<'p> {
     /// introduced here — unless the change touched an allow marker, which
     /// can re-activate secrets anywhere it governed: then both versions are
     /// judged whole and what the older one did not report is new.
-    fn introduced(&self, path: &str, bytes: &[u8], older: &[u8]) -> Judged {
-        let Some((old_span, new_span)) = diff::changed_spans(older, bytes) else {
-            return Judged::default();
-        };
+    fn introduced(
+        &self,
+        path: &str,
+        bytes: &[u8],
+        older: &[u8],
+        (old_span, new_span): (Range<usize>, Range<usize>),
+    ) -> Judged {
         if touches_marker(older, old_span, bytes, new_span.clone()) {
             let old = self.consider(path, older, older);
             let reported: HashSet<Fingerprint> = old
@@ -598,6 +601,14 @@ impl Collector<'_> {
             }
             return self.keep(found, commit);
         }
+        // What a version changed against its older one (`Some(None)`:
+        // nothing), found once for its text and its base64 values.
+        let changed = match &origin {
+            Origin::Version {
+                older: Some(older), ..
+            } if !self.plan.explain => Some(diff::changed_spans(older, bytes)),
+            _ => None,
+        };
         let mut found = match origin {
             Origin::File => self.consider(path, bytes, bytes),
             Origin::Staged { added, older } => {
@@ -636,12 +647,23 @@ impl Collector<'_> {
                 }
                 found
             }
-            Origin::Version { older, .. } => match older {
-                Some(older) if !self.plan.explain => self.introduced(path, bytes, older),
+            Origin::Version { older, .. } => match (older, &changed) {
+                (Some(older), Some(Some(spans))) => {
+                    self.introduced(path, bytes, older, spans.clone())
+                }
+                (_, Some(None)) => Judged::default(),
                 _ => self.consider(path, bytes, bytes),
             },
         };
-        self.decoded(path, bytes, &origin, &mut found);
+        // Base64 runs outside what a version changed were the older one's.
+        let search = match changed {
+            Some(Some((_, new_span))) => Some(line_span(bytes, new_span)),
+            Some(None) => None,
+            None => Some(0..bytes.len()),
+        };
+        if let Some(search) = search {
+            self.decoded(path, bytes, &origin, search, &mut found);
+        }
         if let Some(n) = within {
             for f in found.all_mut() {
                 f.within.get_or_insert(n);
@@ -657,11 +679,18 @@ impl Collector<'_> {
     /// Linear in the blob however many runs share a line: line positions
     /// come from one index, a version's runs are compared with the older
     /// version's by a set, and each finding's line is cut around it.
-    fn decoded(&self, path: &str, bytes: &[u8], origin: &Origin<'_>, found: &mut Judged) {
+    fn decoded(
+        &self,
+        path: &str,
+        bytes: &[u8],
+        origin: &Origin<'_>,
+        search: Range<usize>,
+        found: &mut Judged,
+    ) {
         let index: std::cell::OnceCell<LineIndex<'_>> = std::cell::OnceCell::new();
         let index = || index.get_or_init(|| LineIndex::new(bytes));
         let older_runs: std::cell::OnceCell<HashSet<&[u8]>> = std::cell::OnceCell::new();
-        let staged = |run: &std::ops::Range<usize>| match origin {
+        let staged = |run: &Range<usize>| match origin {
             Origin::Staged {
                 added: Some(ranges),
                 ..
@@ -675,16 +704,6 @@ impl Collector<'_> {
                 .get_or_init(|| encoded::run_texts(older))
                 .contains(&bytes[run.clone()]),
             _ => true,
-        };
-        // A version's runs outside what it changed were the older one's.
-        let search = match origin {
-            Origin::Version {
-                older: Some(older), ..
-            } if !self.plan.explain => match diff::changed_spans(older, bytes) {
-                Some((_, span)) => line_span(bytes, span),
-                None => return,
-            },
-            _ => 0..bytes.len(),
         };
         let views = encoded::views_in(bytes, search, Some(&staged));
         if views.is_empty() {

@@ -354,6 +354,10 @@ fn parse(shown: &str, text: &str) -> Result<Contents> {
         ));
     }
     let bad = |table: &str, m: String| Error::config(shown, format!("[providers.{table}]: {m}"));
+    // serde's message only: it may quote the value, which may be a key.
+    let unparsed = |table: &str, e: toml::de::Error| {
+        bad(table, crate::filter::config::quiet_message(e.message()))
+    };
     let mut contents = Contents {
         salt: raw.salt,
         providers: BTreeMap::new(),
@@ -362,12 +366,9 @@ fn parse(shown: &str, text: &str) -> Result<Contents> {
     for (id, table) in raw.providers {
         let mut keys = ProviderKeys::default();
         if table.contains_key("key") {
-            let old: LegacyEntry =
-                toml::Value::Table(table)
-                    .try_into()
-                    .map_err(|e: toml::de::Error| {
-                        bad(&id, crate::filter::config::quiet_message(e.message()))
-                    })?;
+            let old: LegacyEntry = toml::Value::Table(table)
+                .try_into()
+                .map_err(|e| unparsed(&id, e))?;
             keys.keys.insert(
                 DEFAULT_NAME.to_string(),
                 Entry {
@@ -378,12 +379,9 @@ fn parse(shown: &str, text: &str) -> Result<Contents> {
             );
             contents.legacy = true;
         } else {
-            let p: RawProvider =
-                toml::Value::Table(table)
-                    .try_into()
-                    .map_err(|e: toml::de::Error| {
-                        bad(&id, crate::filter::config::quiet_message(e.message()))
-                    })?;
+            let p: RawProvider = toml::Value::Table(table)
+                .try_into()
+                .map_err(|e| unparsed(&id, e))?;
             for (name, e) in p.keys {
                 let at = format!("{id}.keys.{name}");
                 let created = e

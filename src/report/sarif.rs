@@ -13,7 +13,7 @@
 
 use super::RenderOptions;
 use crate::filter::{Suppression, SuppressionKind};
-use crate::finding::{Finding, Fingerprint, Level};
+use crate::finding::{Finding, Fingerprint};
 use crate::pipeline::Suppressed;
 use crate::rules::{Confidence, RuleMeta, Severity};
 use crate::{Error, Result};
@@ -151,13 +151,6 @@ pub fn precision(c: Confidence) -> &'static str {
     }
 }
 
-fn level(l: Level) -> &'static str {
-    match l {
-        Level::Error => "error",
-        Level::Warning => "warning",
-    }
-}
-
 fn descriptor(r: &RuleMeta) -> Value {
     let mut tags = vec!["security".to_string(), "secret".to_string()];
     tags.extend(r.tags.iter().cloned());
@@ -263,7 +256,7 @@ fn result(f: &Finding, rule_index: usize) -> SarifResult {
     SarifResult {
         rule_id: f.rule.id.clone(),
         rule_index,
-        level: level(f.level()),
+        level: f.level().as_str(),
         message: json!({ "text": message }),
         locations: vec![location],
         partial_fingerprints: fingerprints,

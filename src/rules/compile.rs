@@ -295,3 +295,29 @@ fn compile_rule(origin: &str, provider: &ProviderSpec, spec: &RuleSpec) -> Compi
         origin: origin.to_string(),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::Prefilter;
+
+    fn hits(ac: &aho_corasick::AhoCorasick, text: &[u8]) -> Vec<(usize, usize)> {
+        ac.find_overlapping_iter(text)
+            .map(|m| (m.pattern().as_usize(), m.start()))
+            .collect()
+    }
+
+    #[test]
+    fn the_prefilter_switches_to_the_dfa_after_enough_bytes_and_finds_the_same() {
+        let p = Prefilter::new(vec!["key".into(), "apikey".into(), "sk-".into()]).unwrap();
+        let text = b"API_KEY = sk-1; ApiKey: x";
+        let small = p.for_bytes(text.len());
+        assert_eq!(small.kind(), aho_corasick::AhoCorasickKind::ContiguousNFA);
+        let big = p.for_bytes(Prefilter::DFA_AFTER);
+        assert_eq!(big.kind(), aho_corasick::AhoCorasickKind::DFA);
+        // Once built, every later scan uses it, however small.
+        assert_eq!(p.for_bytes(1).kind(), aho_corasick::AhoCorasickKind::DFA);
+        assert_eq!(hits(small, text), hits(big, text));
+        // `KEY`, `sk-`, and both `ApiKey` and the `Key` inside it.
+        assert_eq!(hits(big, text).len(), 4, "overlapping, case-insensitive");
+    }
+}
