@@ -59,6 +59,9 @@ pub enum Error {
         /// The path the object was read for, when there is one.
         path: Option<String>,
         problem: String,
+        /// The decoder's own error, when there is one (`problem` quotes it).
+        #[source]
+        source: Option<Cause>,
     },
     /// Blobs the history walk needed that the object store does not have.
     #[error("{count} object(s) missing from the object store, not scanned (a partial or broken clone?); scan a full clone")]
@@ -92,6 +95,14 @@ pub enum Error {
     /// A thread could not be started (the system's limit on processes).
     #[error("cannot start a worker thread: {0}; lower -j")]
     Spawn(#[source] std::io::Error),
+    /// Something keylint was doing failed inside a dependency (building a
+    /// matcher, encoding a file): what it was doing, and the cause.
+    #[error("{doing}: {source}")]
+    Failed {
+        doing: String,
+        #[source]
+        source: Cause,
+    },
     #[error("{0}")]
     Other(String),
 }
@@ -113,14 +124,25 @@ impl Error {
     pub fn at(self, path: &str) -> Self {
         match self {
             Error::Object {
-                what, id, problem, ..
+                what,
+                id,
+                problem,
+                source,
+                ..
             } => Error::Object {
                 what,
                 id,
                 path: Some(path.to_string()),
                 problem,
+                source,
             },
             other => other,
+        }
+    }
+    pub fn failed(doing: impl Into<String>, source: impl Into<Cause>) -> Self {
+        Error::Failed {
+            doing: doing.into(),
+            source: source.into(),
         }
     }
     pub fn git(context: impl Into<String>, source: impl Into<Cause>) -> Self {

@@ -11,7 +11,7 @@ use crate::report::{line_hash, Summary};
 use crate::scan::credential_files::CredentialFiles;
 use crate::scan::lines::{self, LineIndex};
 use crate::scan::{DropReason, Verdict};
-use crate::source::archive::{self, Budget, Event};
+use crate::source::archive::{self, Budget};
 use crate::source::git::{self, diff, lfs, worktree::Tracked};
 use crate::source::{encoded, notebook};
 use crate::source::{fs, is_binary, Blob, Origin, Sink, Skip, Stats};
@@ -531,44 +531,6 @@ impl<'p> Collector<'p> {
 }
 
 impl Collector<'_> {
-    /// Every file inside the archive `bytes`, each judged as a blob of the
-    /// same origin; only its own lines count, as a new file's would (an
-    /// archive's "added lines" mean nothing inside it).
-    fn expand(&self, path: &str, bytes: &[u8], origin: &Origin<'_>) {
-        archive::expand(
-            path,
-            bytes,
-            &self.plan.archives,
-            &self.budget,
-            &mut |event| match event {
-                Event::File { path: inner, bytes } => self.judge_blob(
-                    Blob {
-                        path: inner,
-                        bytes,
-                        origin: match origin {
-                            Origin::File => Origin::File,
-                            Origin::Staged { .. } => Origin::Staged {
-                                added: None,
-                                older: None,
-                            },
-                            Origin::Version { commit, order, .. } => Origin::Version {
-                                commit,
-                                order: *order,
-                                older: None,
-                            },
-                        },
-                    },
-                    Some(path.len()),
-                ),
-                Event::Skipped { path, why } => self.skipped(path, why),
-                Event::Problem(p) => self.error(Error::Archive {
-                    archive: p.archive,
-                    problem: p.what,
-                }),
-            },
-        );
-    }
-
     /// A blob that is not an archive: judged as text, unless it is binary.
     /// `within`: the length of the path's prefix naming the archive that
     /// holds it.
@@ -610,7 +572,7 @@ impl Collector<'_> {
             _ => None,
         };
         let mut found = match origin {
-            Origin::File => self.consider(path, bytes, bytes),
+            Origin::File | Origin::Member { .. } => self.consider(path, bytes, bytes),
             Origin::Staged { added, older } => {
                 let mut found = self.consider(path, bytes, bytes);
                 if let Some(added) = added {
@@ -898,6 +860,22 @@ impl Sink for Collector<'_> {
     /// Every source's blobs come through here, so every mode opens
     /// archives the same way.
     fn blob(&self, blob: Blob<'_>) {
+        if let Origin::Member { archive, of } = blob.origin {
+            // Nested archives were opened by the archive source itself.
+            let origin = match of {
+                Origin::Staged { .. } => Origin::Staged {
+                    added: None,
+                    older: None,
+                },
+                Origin::Version { commit, order, .. } => Origin::Version {
+                    commit,
+                    order: *order,
+                    older: None,
+                },
+                _ => Origin::File,
+            };
+            return self.judge_blob(Blob { origin, ..blob }, Some(archive));
+        }
         let bytes = blob.bytes;
         let archive = self.plan.archives.depth > 0
             && archive::kind(&bytes[..bytes.len().min(archive::SNIFF_LEN)]).is_some();
@@ -911,7 +889,14 @@ impl Sink for Collector<'_> {
             return self.skipped(blob.path, Skip::Large);
         }
         if archive {
-            return self.expand(blob.path, bytes, &blob.origin);
+            return archive::expand(
+                blob.path,
+                bytes,
+                &blob.origin,
+                &self.plan.archives,
+                &self.budget,
+                self,
+            );
         }
         if lfs::is_lfs_pointer(bytes) {
             return self.skipped(blob.path, Skip::LfsPointer);

@@ -18,7 +18,10 @@ impl PathPatterns {
     /// `.muapi/config.json` also matches under any directory
     /// (`home/.muapi/config.json`), as a credential file does. `Err` names
     /// the index of the pattern that does not compile and why.
-    pub fn new(patterns: &[String], anywhere: bool) -> std::result::Result<Self, (usize, String)> {
+    pub fn new(
+        patterns: &[String],
+        anywhere: bool,
+    ) -> std::result::Result<Self, (usize, ignore::Error)> {
         let mut b = GitignoreBuilder::new("");
         for (i, p) in patterns.iter().enumerate() {
             let line =
@@ -27,9 +30,9 @@ impl PathPatterns {
                 } else {
                     p.clone()
                 };
-            b.add_line(None, &line).map_err(|e| (i, e.to_string()))?;
+            b.add_line(None, &line).map_err(|e| (i, e))?;
         }
-        let matcher = b.build().map_err(|e| (0, e.to_string()))?;
+        let matcher = b.build().map_err(|e| (0, e))?;
         Ok(PathPatterns {
             matcher,
             patterns: patterns.to_vec(),

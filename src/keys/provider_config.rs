@@ -99,7 +99,9 @@ pub fn write_key(path: &Path, spec: &ConfigFileSpec, key: &str) -> Result<()> {
                     Error::config(paths::tilde(path), "not a JSON object; not overwriting it")
                 })?
                 .insert(parts[parts.len() - 1].to_string(), serde_json::json!(key));
-            serde_json::to_string_pretty(&v).map_err(|e| Error::Other(e.to_string()))? + "\n"
+            serde_json::to_string_pretty(&v)
+                .map_err(|e| Error::failed("encoding the provider's config file", e))?
+                + "\n"
         }
         ConfigFormat::Toml => {
             let mut v: toml::Table = match &existing {
@@ -115,7 +117,8 @@ pub fn write_key(path: &Path, spec: &ConfigFileSpec, key: &str) -> Result<()> {
                 None => toml::Table::new(),
             };
             v.insert(field.to_string(), toml::Value::String(key.to_string()));
-            toml::to_string(&v).map_err(|e| Error::Other(e.to_string()))?
+            toml::to_string(&v)
+                .map_err(|e| Error::failed("encoding the provider's config file", e))?
         }
     };
     if let Some(dir) = path.parent() {

@@ -469,7 +469,7 @@ fn render(contents: &mut Contents) -> Result<String> {
         salt: &salt,
         providers,
     })
-    .map_err(|e| Error::Other(format!("cannot write the key store: {e}")))?;
+    .map_err(|e| Error::failed("cannot write the key store", e))?;
     Ok(format!("{HEADER}{body}"))
 }
 

@@ -1,16 +1,14 @@
 //! Compiles a [`RuleSet`] into what the engine runs: one byte regex per rule
 //! (Unicode off: ASCII shapes, and `\w{100}` stays small), and one
-//! Aho-Corasick automaton over every rule's keywords, which decides which
-//! regexes run and where.
+//! keyword matcher ([`super::keywords`]) over every rule's keywords, which
+//! decides which regexes run and where.
 
 use super::schema::*;
 use super::RuleSet;
 use crate::finding::RuleMeta;
 use crate::{Error, Result};
-use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
 use regex::bytes::{Regex, RegexBuilder};
 use std::collections::HashMap;
-use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, OnceLock};
 
 /// A rule ready for the engine. Its regexes compile on first use: a scan of
@@ -129,7 +127,7 @@ pub struct Rules {
     pub example_documents: Vec<(Regex, String)>,
     /// Matches any rule's keyword, ASCII case-insensitively: see
     /// [`Rules::prefilter`].
-    prefilter: Prefilter,
+    prefilter: super::keywords::Keywords,
     /// For each prefilter pattern, the rules it gates.
     pub(crate) keyword_rules: Vec<Vec<usize>>,
 }
@@ -162,7 +160,7 @@ impl Rules {
                 }
             }
         }
-        let prefilter = Prefilter::new(keywords)?;
+        let prefilter = super::keywords::Keywords::new(keywords);
         let mut example_documents = Vec::new();
         for loaded in &set.files {
             for d in &loaded.file.example_documents {
@@ -189,9 +187,9 @@ impl Rules {
         })
     }
 
-    /// The keyword matcher for scanning `len` more bytes.
-    pub(crate) fn prefilter(&self, len: usize) -> &AhoCorasick {
-        self.prefilter.for_bytes(len)
+    /// The keyword matcher that decides which regexes run where.
+    pub(crate) fn prefilter(&self) -> &super::keywords::Keywords {
+        &self.prefilter
     }
 
     pub fn get(&self, id: &str) -> Option<&CompiledRule> {
@@ -200,63 +198,6 @@ impl Rules {
 
     pub fn provider(&self, id: &str) -> Option<&ProviderSpec> {
         self.providers.iter().find(|p| p.id == id)
-    }
-}
-
-/// The keyword matcher, in two forms. Overlapping search cannot use the
-/// SIMD prefilters, so the choice is between automata: a full DFA (one
-/// table lookup per byte, about 3× the contiguous NFA's speed over the
-/// built-in keywords) costs 8 ms and 2 MB to build, most of a pre-commit
-/// run's start-up, while the NFA builds in 2–3 ms. Scans start on the NFA
-/// and switch once they have read [`Prefilter::DFA_AFTER`] bytes, where the
-/// DFA's build has paid for itself (BENCHMARKS.md, start-up).
-#[derive(Debug)]
-struct Prefilter {
-    keywords: Vec<String>,
-    nfa: AhoCorasick,
-    /// `None` inside when the DFA could not be built: the NFA stays.
-    dfa: OnceLock<Option<AhoCorasick>>,
-    scanned: AtomicUsize,
-}
-
-impl Prefilter {
-    /// About where the NFA's extra per-byte cost equals the DFA's build.
-    const DFA_AFTER: usize = 2 << 20;
-
-    fn new(keywords: Vec<String>) -> Result<Self> {
-        let nfa = Self::build(&keywords, aho_corasick::AhoCorasickKind::ContiguousNFA)
-            .map_err(|e| Error::Other(format!("building keyword prefilter: {e}")))?;
-        Ok(Prefilter {
-            keywords,
-            nfa,
-            dfa: OnceLock::new(),
-            scanned: AtomicUsize::new(0),
-        })
-    }
-
-    fn build(
-        keywords: &[String],
-        kind: aho_corasick::AhoCorasickKind,
-    ) -> std::result::Result<AhoCorasick, aho_corasick::BuildError> {
-        AhoCorasickBuilder::new()
-            .ascii_case_insensitive(true)
-            .match_kind(MatchKind::Standard)
-            .kind(Some(kind))
-            .build(keywords)
-    }
-
-    fn for_bytes(&self, len: usize) -> &AhoCorasick {
-        if let Some(dfa) = self.dfa.get() {
-            return dfa.as_ref().unwrap_or(&self.nfa);
-        }
-        let before = self.scanned.fetch_add(len, Ordering::Relaxed);
-        if before.saturating_add(len) < Self::DFA_AFTER {
-            return &self.nfa;
-        }
-        self.dfa
-            .get_or_init(|| Self::build(&self.keywords, aho_corasick::AhoCorasickKind::DFA).ok())
-            .as_ref()
-            .unwrap_or(&self.nfa)
     }
 }
 
@@ -293,31 +234,5 @@ fn compile_rule(origin: &str, provider: &ProviderSpec, spec: &RuleSpec) -> Compi
         placeholder_check: !spec.no_placeholder_check,
         spec: spec.clone(),
         origin: origin.to_string(),
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::Prefilter;
-
-    fn hits(ac: &aho_corasick::AhoCorasick, text: &[u8]) -> Vec<(usize, usize)> {
-        ac.find_overlapping_iter(text)
-            .map(|m| (m.pattern().as_usize(), m.start()))
-            .collect()
-    }
-
-    #[test]
-    fn the_prefilter_switches_to_the_dfa_after_enough_bytes_and_finds_the_same() {
-        let p = Prefilter::new(vec!["key".into(), "apikey".into(), "sk-".into()]).unwrap();
-        let text = b"API_KEY = sk-1; ApiKey: x";
-        let small = p.for_bytes(text.len());
-        assert_eq!(small.kind(), aho_corasick::AhoCorasickKind::ContiguousNFA);
-        let big = p.for_bytes(Prefilter::DFA_AFTER);
-        assert_eq!(big.kind(), aho_corasick::AhoCorasickKind::DFA);
-        // Once built, every later scan uses it, however small.
-        assert_eq!(p.for_bytes(1).kind(), aho_corasick::AhoCorasickKind::DFA);
-        assert_eq!(hits(small, text), hits(big, text));
-        // `KEY`, `sk-`, and both `ApiKey` and the `Key` inside it.
-        assert_eq!(hits(big, text).len(), 4, "overlapping, case-insensitive");
     }
 }

@@ -2,6 +2,7 @@
 //! files), and compiling into the matcher the scan engine runs.
 
 pub mod compile;
+pub mod keywords;
 pub mod schema;
 pub mod vocabulary;
 

@@ -167,7 +167,7 @@ impl Substrings {
             .ascii_case_insensitive(true)
             .match_kind(MatchKind::LeftmostFirst)
             .build(words)
-            .map_err(|e| Error::Other(format!("building vocabulary matcher: {e}")))?;
+            .map_err(|e| Error::failed("building the vocabulary matcher", e))?;
         Ok(Substrings {
             words: words.to_vec(),
             matcher,

@@ -26,7 +26,7 @@ impl CredentialFiles {
         let specs = rules.credential_files.clone();
         let compile = |patterns: &[String]| {
             PathPatterns::new(patterns, true).map_err(|(i, why)| {
-                Error::Other(format!("credential file pattern {:?}: {why}", patterns[i]))
+                Error::failed(format!("credential file pattern {:?}", patterns[i]), why)
             })
         };
         let sets = specs

@@ -222,17 +222,13 @@ impl Scanner {
     fn candidates(&self, bytes: &[u8]) -> Vec<Candidate> {
         // (rule, window start, window end) for every keyword hit.
         let mut windows: Vec<(usize, usize, usize)> = Vec::new();
-        for hit in self
-            .rules
-            .prefilter(bytes.len())
-            .find_overlapping_iter(bytes)
-        {
-            for &r in &self.rules.keyword_rules[hit.pattern().as_usize()] {
+        self.rules.prefilter().for_each_hit(bytes, |k, hs, he| {
+            for &r in &self.rules.keyword_rules[k] {
                 let rule = &self.rules.rules[r];
-                let (s, e) = window(bytes, hit.start(), hit.end(), rule);
+                let (s, e) = window(bytes, hs, he, rule);
                 windows.push((r, s, e));
             }
-        }
+        });
         if windows.is_empty() {
             return Vec::new();
         }

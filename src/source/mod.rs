@@ -47,6 +47,11 @@ pub enum Origin<'a> {
         order: usize,
         older: Option<&'a [u8]>,
     },
+    /// A file inside an archive that the blob `of` is (or holds): its own
+    /// lines count, as a new file's would (an archive's "added lines" mean
+    /// nothing inside it). `archive` is the length of the path's prefix
+    /// naming the outermost archive.
+    Member { archive: usize, of: &'a Origin<'a> },
 }
 
 /// Why a file was not scanned.

@@ -34,19 +34,56 @@ const MAX_REF_DELTA_DEPTH: usize = 64;
 pub const MAX_OBJECT_BYTES: u64 = 256 << 20;
 
 /// Why an object could not be read.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone)]
 pub enum ReadError {
     /// In no pack and not loose: a partial clone, or a broken repository.
     Missing,
-    /// Found, but it does not decode: the message says what is wrong.
-    Corrupt(String),
+    /// Found, but it does not decode: `problem` says what is wrong (quoting
+    /// the decoder's error, kept as the source when there is one; shared so
+    /// a cached failure can be handed out again).
+    Corrupt {
+        problem: String,
+        source: Option<Arc<dyn std::error::Error + Send + Sync>>,
+    },
 }
 
 impl std::fmt::Display for ReadError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
             ReadError::Missing => f.write_str("missing from the object store"),
-            ReadError::Corrupt(why) => write!(f, "corrupt ({why})"),
+            ReadError::Corrupt { problem, .. } => write!(f, "corrupt ({problem})"),
+        }
+    }
+}
+
+impl std::error::Error for ReadError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            // The decoder's error itself, not the `Arc` around it.
+            ReadError::Corrupt {
+                source: Some(e), ..
+            } => Some(&**e),
+            _ => None,
+        }
+    }
+}
+
+impl ReadError {
+    fn corrupt(problem: impl Into<String>) -> Self {
+        ReadError::Corrupt {
+            problem: problem.into(),
+            source: None,
+        }
+    }
+
+    /// Corrupt because of `source`, which `doing` introduces.
+    pub(crate) fn caused(
+        doing: &str,
+        source: impl std::error::Error + Send + Sync + 'static,
+    ) -> Self {
+        ReadError::Corrupt {
+            problem: format!("{doing}: {source}"),
+            source: Some(Arc::new(source)),
         }
     }
 }
@@ -125,12 +162,10 @@ impl PackReader {
 
     fn read_uncached(&mut self, id: &ObjectId) -> Read {
         if self.resolving.contains(id) {
-            return Err(ReadError::Corrupt(
-                "its delta chain loops back to it".into(),
-            ));
+            return Err(ReadError::corrupt("its delta chain loops back to it"));
         }
         if self.resolving.len() > MAX_REF_DELTA_DEPTH {
-            return Err(ReadError::Corrupt(format!(
+            return Err(ReadError::corrupt(format!(
                 "a delta chain deeper than {MAX_REF_DELTA_DEPTH} by-id bases"
             )));
         }
@@ -160,7 +195,10 @@ impl PackReader {
         match fallback.objects.try_find(id, &mut buf) {
             Ok(Some(object)) => Ok(object.data.into()),
             Ok(None) => Err(ReadError::Missing),
-            Err(e) => Err(ReadError::Corrupt(error_chain(e.iter_errors()))),
+            Err(e) => Err(ReadError::Corrupt {
+                problem: error_chain(e.iter_errors()),
+                source: Some(Arc::new(e)),
+            }),
         }
     }
 
@@ -168,7 +206,7 @@ impl PackReader {
     /// the deepest cached (or undeltified) object outwards.
     fn decode(&mut self, p: usize, offset: u64) -> Read {
         use pack::data::entry::Header;
-        let corrupt = |why: &str| ReadError::Corrupt(why.to_string());
+        let corrupt = ReadError::corrupt;
         let mut deltas = Vec::new();
         let mut at = offset;
         let mut object = loop {
@@ -178,7 +216,7 @@ impl PackReader {
             let data = &self.packs.0[p].data;
             let entry = data
                 .entry(at)
-                .map_err(|e| ReadError::Corrupt(format!("pack entry at {at}: {e}")))?;
+                .map_err(|e| ReadError::caused(&format!("pack entry at {at}"), e))?;
             match entry.header {
                 Header::OfsDelta { base_distance } => {
                     let base = entry
@@ -217,7 +255,7 @@ impl PackReader {
         entry: &pack::data::Entry,
     ) -> std::result::Result<Vec<u8>, ReadError> {
         if entry.decompressed_size > MAX_OBJECT_BYTES {
-            return Err(ReadError::Corrupt(format!(
+            return Err(ReadError::corrupt(format!(
                 "an entry claiming {} bytes, over the {} MiB limit",
                 entry.decompressed_size,
                 MAX_OBJECT_BYTES >> 20
@@ -227,7 +265,7 @@ impl PackReader {
         self.packs.0[p]
             .data
             .decompress_entry(entry, &mut self.inflate, &mut out)
-            .map_err(|e| ReadError::Corrupt(format!("inflating a pack entry: {e}")))?;
+            .map_err(|e| ReadError::caused("inflating a pack entry", e))?;
         Ok(out)
     }
 }
@@ -253,7 +291,7 @@ fn error_chain<'e>(errors: impl Iterator<Item = &'e (dyn std::error::Error + 'st
 /// tests on crafted packs. A pack that does not open reads as corrupt.
 pub fn read_from_pack(idx: &Path, id: &ObjectId) -> std::result::Result<Vec<u8>, ReadError> {
     let pack = open_pack(idx, gix::hash::Kind::Sha1)
-        .ok_or_else(|| ReadError::Corrupt("the pack or its index does not open".into()))?;
+        .ok_or_else(|| ReadError::corrupt("the pack or its index does not open"))?;
     let mut reader = PackReader {
         packs: Arc::new(Packs(vec![pack])),
         fallback: None,

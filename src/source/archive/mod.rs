@@ -9,15 +9,17 @@
 //! against a per-archive and a per-scan budget and against the ratio of
 //! inflated to compressed bytes (a zip bomb inflates a thousandfold), the
 //! number of entries is capped, and a limit hit or a corrupt archive stops
-//! that archive with a [`Problem`] naming it: the scan goes on and is
+//! that archive with an error naming it: the scan goes on and is
 //! marked incomplete. Links, devices and encrypted entries are never read.
 //!
 //! The scanner never learns where the bytes came from: this module only
-//! turns one blob into many ([`expand`]), and the pipeline judges each.
+//! turns one blob into many ([`expand`]), pushed into the same [`Sink`] as
+//! every other source, each with an [`Origin::Member`] that names the
+//! archive it came from.
 
 mod formats;
 
-use super::Skip;
+use super::{Blob, Origin, Sink, Skip};
 use std::cell::Cell;
 use std::io::{self, Read};
 use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
@@ -125,33 +127,17 @@ pub fn kind(head: &[u8]) -> Option<Kind> {
     }
 }
 
-/// What expanding an archive yields, in order.
-pub enum Event<'a> {
-    /// A file inside, by its whole path.
-    File { path: &'a str, bytes: &'a [u8] },
-    /// A file inside that was not read (too large, nested too deep).
-    Skipped { path: &'a str, why: Skip },
-    /// The archive (or one nested in it) is corrupt or hit a limit: what
-    /// follows the problem in it was not scanned.
-    Problem(Problem),
-}
-
-/// Why (part of) an archive was not scanned.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Problem {
-    /// The (possibly nested) archive at fault.
-    pub archive: String,
-    pub what: String,
-}
-
-/// Opens the archive `bytes` (one [`kind`] recognises) named `path` and
-/// hands every file inside to `out`.
+/// Opens the archive `bytes` (one [`kind`] recognises) named `path`, a
+/// blob of origin `origin`, and pushes every file inside into `sink`, in
+/// archive order; a corrupt archive or a limit hit is an
+/// [`crate::Error::Archive`] for the sink, and what follows it is not read.
 pub fn expand(
     path: &str,
     bytes: &[u8],
+    origin: &Origin<'_>,
     limits: &Limits,
     budget: &Budget,
-    out: &mut dyn FnMut(Event<'_>),
+    sink: &dyn Sink,
 ) {
     if limits.depth == 0 {
         return;
@@ -164,7 +150,9 @@ pub fn expand(
         limit_hit: Cell::new(None),
     };
     let mut out = Out {
-        out,
+        sink,
+        origin,
+        archive: path.len(),
         stopped: false,
     };
     match kind(bytes) {
@@ -174,18 +162,36 @@ pub fn expand(
     }
 }
 
-/// The event receiver, and whether a limit stopped the archive.
+/// Where the files go, and whether a limit stopped the archive.
 struct Out<'o> {
-    out: &'o mut dyn FnMut(Event<'_>),
+    sink: &'o dyn Sink,
+    /// The top-level archive's origin, and the length of its path.
+    origin: &'o Origin<'o>,
+    archive: usize,
     stopped: bool,
 }
 
 impl Out<'_> {
     fn problem(&mut self, archive: &str, what: String) {
-        (self.out)(Event::Problem(Problem {
+        self.sink.error(crate::Error::Archive {
             archive: archive.to_string(),
-            what,
-        }));
+            problem: what,
+        });
+    }
+
+    fn file(&self, path: &str, bytes: &[u8]) {
+        self.sink.blob(Blob {
+            path,
+            bytes,
+            origin: Origin::Member {
+                archive: self.archive,
+                of: self.origin,
+            },
+        });
+    }
+
+    fn skipped(&self, path: &str, why: Skip) {
+        self.sink.skipped(path, why);
     }
 }
 
@@ -256,10 +262,7 @@ impl Walk<'_> {
         let mut rest = head.chain(reader);
         match kind(head) {
             Some(_) if level >= self.limits.depth => {
-                (out.out)(Event::Skipped {
-                    path,
-                    why: Skip::Binary,
-                });
+                out.skipped(path, Skip::Binary);
             }
             Some(Kind::Zip) => {
                 let mut bytes = Vec::new();
@@ -321,11 +324,8 @@ impl Walk<'_> {
     fn leaf(&self, out: &mut Out<'_>, path: &str, reader: &mut dyn Read) {
         let mut buf = Vec::new();
         match read_capped(reader, self.limits.max_entry, &mut buf) {
-            Ok(true) => (out.out)(Event::File { path, bytes: &buf }),
-            Ok(false) => (out.out)(Event::Skipped {
-                path,
-                why: Skip::Large,
-            }),
+            Ok(true) => out.file(path, &buf),
+            Ok(false) => out.skipped(path, Skip::Large),
             Err(e) => self.failed(out, path, &e),
         }
     }

@@ -110,12 +110,17 @@ fn rfc3339(seconds: i64, offset_secs: i32) -> String {
 }
 
 /// An object that was read but does not parse as the kind it should be.
-fn parse_error(what: &'static str, id: &gix::ObjectId, e: impl std::fmt::Display) -> Error {
+fn parse_error(
+    what: &'static str,
+    id: &gix::ObjectId,
+    e: impl std::error::Error + Send + Sync + 'static,
+) -> Error {
     Error::Object {
         what,
         id: id.to_string(),
         path: None,
         problem: format!("does not parse ({e})"),
+        source: Some(Box::new(e)),
     }
 }
 
@@ -125,11 +130,31 @@ fn read_error(what: &'static str, id: &gix::ObjectId, e: super::pack::ReadError)
         id: id.to_string(),
         path: None,
         problem: e.to_string(),
+        source: Some(Box::new(e)),
     }
 }
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn an_unreadable_object_keeps_the_decoders_error_as_its_source() {
+        use std::error::Error as _;
+        let id = gix::ObjectId::null(gix::hash::Kind::Sha1);
+        let inner = std::io::Error::other("invalid stored block lengths");
+        let e = super::read_error(
+            "blob",
+            &id,
+            super::super::pack::ReadError::caused("inflating a pack entry", inner),
+        )
+        .at("conf.py");
+        assert!(e.to_string().starts_with("conf.py: blob 0000"), "{e}");
+        // Object -> ReadError -> io::Error: the chain, not just its text.
+        let read = e.source().expect("the read error");
+        assert!(read.to_string().starts_with("corrupt (inflating"), "{read}");
+        let io = read.source().expect("the decoder's error");
+        assert!(io.downcast_ref::<std::io::Error>().is_some(), "{io}");
+    }
+
     #[test]
     fn rfc3339_formats_dates_and_offsets() {
         assert_eq!(super::rfc3339(0, 0), "1970-01-01T00:00:00+00:00");
