@@ -1,6 +1,6 @@
 //! `.keylint.toml` and user rule files: parsing, validating, compiling,
 //! applying. Oracle: no panic. (That errors never quote a value is checked
-//! by tests/filters.rs and tests/robustness.rs with planted keys: a fuzzer
+//! by tests/it/filters.rs and tests/it/robustness.rs with planted keys: a fuzzer
 //! does not tell a value from a rule id.)
 #![no_main]
 

@@ -1,7 +1,7 @@
 //! Git awareness: the staged change (and the index git really commits),
 //! history and ranges, tracked credential files, hooks, bad input.
 
-mod common;
+use crate::common;
 use common::*;
 use predicates::prelude::*;
 use serde_json::Value;

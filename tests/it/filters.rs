@@ -1,7 +1,7 @@
 //! Living with findings: config, inline allows, baseline, .keylintignore and
 //! explain each suppress what they should and nothing more.
 
-mod common;
+use crate::common;
 use common::*;
 use predicates::prelude::*;
 use serde_json::Value;

@@ -3,7 +3,7 @@
 //! an incomplete scan, never a crash, a hang or a file on disk. Every
 //! archive is built here with the format crates; none is checked in.
 
-mod common;
+use crate::common;
 use common::*;
 use std::io::Write;
 

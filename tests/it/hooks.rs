@@ -3,7 +3,7 @@
 //! scans what it adds, a push what it pushes; only errors block by
 //! default; a blocked push says how to get out.
 
-mod common;
+use crate::common;
 use common::*;
 
 /// `keylint hook run ARGS` in the tree, with the environment a hook gets:

@@ -3,7 +3,7 @@
 //! base_url` points the validators at it). Nothing here touches the
 //! network: every provider with a validator is pointed at loopback.
 
-mod common;
+use crate::common;
 use common::*;
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{TcpListener, TcpStream};
@@ -484,7 +484,7 @@ fn human_output_marks_a_live_key_and_sarif_carries_the_status() {
     let out = t.scan().args(["--verify", "-f", "sarif"]).output().unwrap();
     let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     let schema: serde_json::Value =
-        serde_json::from_str(include_str!("data/sarif-2.1.0.json")).unwrap();
+        serde_json::from_str(include_str!("../data/sarif-2.1.0.json")).unwrap();
     let validator = jsonschema::validator_for(&schema).unwrap();
     assert!(
         validator.is_valid(&doc),

@@ -1,7 +1,7 @@
 //! `keylint scan` on the filesystem: what is walked, what is skipped, exit
 //! codes, output formats, and that no output holds a full secret.
 
-mod common;
+use crate::common;
 use common::*;
 use predicates::prelude::*;
 

@@ -4,7 +4,7 @@
 //! (accepted findings as suppressed results), JSON Lines, and GitLab's
 //! secret-detection report validated against GitLab's published schema.
 
-mod common;
+use crate::common;
 use common::*;
 use serde_json::Value;
 
@@ -92,7 +92,7 @@ fn no_rendering_holds_a_full_secret() {
 
 #[test]
 fn sarif_validates_against_the_official_schema() {
-    let schema: Value = serde_json::from_str(include_str!("data/sarif-2.1.0.json")).unwrap();
+    let schema: Value = serde_json::from_str(include_str!("../data/sarif-2.1.0.json")).unwrap();
     let validator = jsonschema::validator_for(&schema).expect("schema compiles");
     let (out, _) = run("sarif");
     let doc: Value = serde_json::from_slice(&out).unwrap();
@@ -261,7 +261,7 @@ fn sarif_keeps_accepted_findings_as_suppressed_results() {
     );
     let doc: Value =
         serde_json::from_slice(&std::fs::read(t.path().join("out.sarif")).unwrap()).unwrap();
-    let errors = schema_errors(include_str!("data/sarif-2.1.0.json"), &doc);
+    let errors = schema_errors(include_str!("../data/sarif-2.1.0.json"), &doc);
     assert!(
         errors.is_empty(),
         "SARIF schema errors:\n{}",
@@ -325,7 +325,7 @@ fn jsonl_is_one_finding_per_line_like_json() {
 
 #[test]
 fn gitlab_report_validates_against_gitlabs_schema() {
-    let schema = include_str!("data/secret-detection-report-format.json");
+    let schema = include_str!("../data/secret-detection-report-format.json");
     let (out, code) = run("gitlab");
     assert_eq!(code, 1);
     let doc: Value = serde_json::from_slice(&out).unwrap();

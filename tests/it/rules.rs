@@ -1,7 +1,7 @@
 //! Every rule's examples must be found and its counter-examples must not,
 //! through the real engine. A failure names the rule file and rule id.
 
-mod common;
+use crate::common;
 
 use keylint::rules::RuleSet;
 use keylint::scan::examples as check;

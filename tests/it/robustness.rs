@@ -2,7 +2,7 @@
 //! per defect that fuzzing and fault injection found (issue 12). Each
 //! reproduces the original defect and would fail without its fix.
 
-mod common;
+use crate::common;
 use common::*;
 
 /// Two keys of the same rule on one line.

@@ -5,7 +5,7 @@
 //! XDG_CONFIG_HOME point at temporary directories; the real ones are never
 //! touched.
 
-mod common;
+use crate::common;
 use common::*;
 use predicates::prelude::*;
 use std::os::unix::fs::PermissionsExt;

@@ -3,7 +3,7 @@
 //! history finding and the main error messages. A change to any of them
 //! is a reviewed diff (`cargo insta review`, or `INSTA_UPDATE=always`).
 
-mod common;
+use crate::common;
 use common::*;
 
 /// `status`, stdout and stderr of keylint run in `dir` with `args`, with
