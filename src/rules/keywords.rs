@@ -11,8 +11,9 @@
 //!
 //! Instead, a hashed fingerprint of each keyword's first three or four bytes
 //! sits in one 8 KiB bitmap. Each position of the blob costs one unaligned
-//! load, a fold to lower case, and a multiply and a bit test per class
-//! (three bytes, four bytes) — all in L1 — and only the ~1% of positions whose fingerprint
+//! load, a fold to lower case, a multiply and a bit test on the first three
+//! bytes (every keyword's first three are in that class), and a second
+//! test on four bytes only where the first passed — all in L1 — and only the ~1% of positions whose fingerprint
 //! is set are verified against the keywords that share it, with an exact
 //! case-insensitive compare. Every start position is tested on its own, so
 //! overlapping hits (`key` inside `apikey`) come out with no extra work.
@@ -43,6 +44,8 @@ pub struct Keywords {
     /// Keywords of one or two bytes, by their folded first byte: rare
     /// enough (none but `q~` built in) to verify on every such byte.
     short: Box<[Vec<u32>]>,
+    /// The folded first bytes that start a short keyword, as bits.
+    short_first: [u64; 4],
     has_short: bool,
 }
 
@@ -77,12 +80,15 @@ impl Keywords {
         let mut four: HashMap<u32, Vec<u32>> = HashMap::new();
         let mut short = vec![Vec::new(); 256].into_boxed_slice();
         let mut has_short = false;
+        let mut short_first = [0u64; 4];
         for (id, k) in keywords.iter().enumerate() {
             let id = id as u32;
             match k.len() {
                 0 => {}
                 1 | 2 => {
-                    short[usize::from(k[0] | 0x20)].push(id);
+                    let first = k[0] | 0x20;
+                    short[usize::from(first)].push(id);
+                    short_first[usize::from(first >> 6)] |= 1 << (first & 63);
                     has_short = true;
                 }
                 3 => three.entry(fingerprint(k)).or_default().push(id),
@@ -93,8 +99,14 @@ impl Keywords {
             let s = slot(f, mul);
             bits[s >> 6] |= 1 << (s & 63);
         };
+        // Every keyword of three bytes or more starts with a 3-byte
+        // fingerprint in the first class, so one test per position rules
+        // out almost all of them; the 4-byte class is tested only after.
         three.keys().for_each(|&f| set(f, MUL3));
-        four.keys().for_each(|&f| set(f, MUL4));
+        four.keys().for_each(|&f| {
+            set(f & 0x00ff_ffff, MUL3);
+            set(f, MUL4);
+        });
         let table = |m: HashMap<u32, Vec<u32>>| -> Table {
             m.into_iter()
                 .map(|(f, ids)| (f, ids.into_boxed_slice()))
@@ -106,6 +118,7 @@ impl Keywords {
             three: table(three),
             four: table(four),
             short,
+            short_first,
             has_short,
         }
     }
@@ -134,12 +147,12 @@ impl Keywords {
         // fit there).
         for (i, w) in text.windows(PREFIX).enumerate() {
             let word = fold(u32::from_le_bytes([w[0], w[1], w[2], w[3]]));
-            if self.maybe(word, MUL4) {
-                self.verify(&self.four, word, text, i, &mut hit);
-            }
             let w3 = word & 0x00ff_ffff;
             if self.maybe(w3, MUL3) {
                 self.verify(&self.three, w3, text, i, &mut hit);
+                if self.maybe(word, MUL4) {
+                    self.verify(&self.four, word, text, i, &mut hit);
+                }
             }
             if self.has_short {
                 self.verify_short(text, i, &mut hit);
@@ -176,9 +189,9 @@ impl Keywords {
 
     #[inline(always)]
     fn verify_short(&self, text: &[u8], at: usize, hit: &mut impl FnMut(usize, usize, usize)) {
-        let ids = &self.short[usize::from(text[at] | 0x20)];
-        if !ids.is_empty() {
-            self.compare(ids, text, at, hit);
+        let first = text[at] | 0x20;
+        if self.short_first[usize::from(first >> 6)] & (1 << (first & 63)) != 0 {
+            self.compare(&self.short[usize::from(first)], text, at, hit);
         }
     }
 
