@@ -138,9 +138,9 @@ pub fn run(args: &RunArgs) -> anyhow::Result<ExitCode> {
             // stall the child on a full pipe: stop it.
             let _ = child.kill();
             let _ = child.wait();
-            return Err(anyhow::anyhow!(
-                "cannot start a thread to mask `{program}`'s output: {e}; the command was stopped"
-            ));
+            return Err(anyhow::Error::new(e).context(format!(
+                "cannot start a thread to mask `{program}`'s output; the command was stopped"
+            )));
         }
     };
     wait(child, Some(pumps), signals)
@@ -161,8 +161,9 @@ fn unknown_flag(flag: &str) -> anyhow::Error {
     )
 }
 
+/// The OS error stays the source: `main` prints it after the context.
 fn spawn_error(program: &str, e: std::io::Error) -> anyhow::Error {
-    anyhow::anyhow!("cannot run `{program}`: {e}")
+    anyhow::Error::new(e).context(format!("cannot run `{program}`"))
 }
 
 /// Copies a child's stream to ours through the masker.

@@ -751,6 +751,18 @@ fn expiry_is_recorded_announced_and_checked() {
 }
 
 #[test]
+fn run_names_a_program_that_does_not_start_and_its_os_error() {
+    let h = Home::new();
+    h.cmd()
+        .args(["run", "--all", "--", "keylint-no-such-program"])
+        .assert()
+        .code(2)
+        .stderr(predicates::str::contains(
+            "error: cannot run `keylint-no-such-program`: No such file or directory",
+        ));
+}
+
+#[test]
 fn run_injects_only_the_providers_named() {
     let h = Home::new();
     let (mu, ml) = (muapi_key(80), modelslab_key(80));
