@@ -2,27 +2,30 @@
 //! overlapping, ASCII case-insensitive. It gates everything else (most
 //! files stop here), so it is the hottest loop of a tree scan.
 //!
-//! Written by hand because no crate does this job fast at this size. With
-//! several hundred keywords, `aho-corasick`'s SIMD searchers (Teddy) do not
-//! apply, and overlapping search takes none of its prefilters: its DFA then
-//! walks one transition per byte through a table whose hot states (the
-//! keywords' first three letters) outgrow the L1 cache — 250 MB/s here, a
-//! third of a tree scan's time, and 8 ms and 2 MB to build at start-up.
+//! Written by hand because no crate does this job at this size without a
+//! build cost. With several hundred keywords `aho-corasick`'s SIMD searchers
+//! (Teddy) do not apply and overlapping search takes none of its
+//! prefilters, so it walks an automaton: a DFA costs 8 ms and 2 MB to build
+//! (most of a pre-commit run's start-up), a contiguous NFA 2.6 ms and is
+//! three times slower per byte.
 //!
 //! Instead, a hashed fingerprint of each keyword's first three or four bytes
-//! sits in one 8 KiB bitmap. Each position of the blob costs one unaligned
-//! load, a fold to lower case, a multiply and a bit test on the first three
-//! bytes (every keyword's first three are in that class), and a second
-//! test on four bytes only where the first passed — all in L1 — and only the ~1% of positions whose fingerprint
-//! is set are verified against the keywords that share it, with an exact
-//! case-insensitive compare. Every start position is tested on its own, so
-//! overlapping hits (`key` inside `apikey`) come out with no extra work.
+//! sits in one 8 KiB bitmap, built in microseconds. Each position of the
+//! blob costs one unaligned load, a fold to lower case, and a multiply and
+//! a bit test on its first three bytes (every keyword's first three are in
+//! that class); a second test on four bytes runs only where the first
+//! passed, and only positions whose fingerprints are set are compared with
+//! the keywords that share them. It searches as fast as the DFA did
+//! (BENCHMARKS.md: about one position in fifty starts a real keyword
+//! prefix, and that branch mispredicts). Every start position is tested on
+//! its own, so overlapping hits (`key` inside `apikey`) come out with no
+//! extra work.
 
 use std::collections::HashMap;
 use std::hash::{BuildHasherDefault, Hasher};
 
-/// Bits in each fingerprint table (8 KiB): about 1% of them are set with
-/// the built-in keywords, which is the false-candidate rate on text.
+/// Bits in the fingerprint table (8 KiB): about 2% of them are set with
+/// the built-in keywords, which bounds the false-candidate rate on text.
 const TABLE_BITS: u32 = 16;
 const WORDS: usize = 1 << (TABLE_BITS - 6);
 
@@ -46,7 +49,6 @@ pub struct Keywords {
     short: Box<[Vec<u32>]>,
     /// The folded first bytes that start a short keyword, as bits.
     short_first: [u64; 4],
-    has_short: bool,
 }
 
 type Table = HashMap<u32, Box<[u32]>, BuildHasherDefault<Fingerprint>>;
@@ -79,17 +81,16 @@ impl Keywords {
         let mut three: HashMap<u32, Vec<u32>> = HashMap::new();
         let mut four: HashMap<u32, Vec<u32>> = HashMap::new();
         let mut short = vec![Vec::new(); 256].into_boxed_slice();
-        let mut has_short = false;
         let mut short_first = [0u64; 4];
         for (id, k) in keywords.iter().enumerate() {
             let id = id as u32;
             match k.len() {
+                // Rule loading refuses keywords under two bytes; none is empty.
                 0 => {}
                 1 | 2 => {
                     let first = k[0] | 0x20;
                     short[usize::from(first)].push(id);
                     short_first[usize::from(first >> 6)] |= 1 << (first & 63);
-                    has_short = true;
                 }
                 3 => three.entry(fingerprint(k)).or_default().push(id),
                 _ => four.entry(fingerprint(k)).or_default().push(id),
@@ -119,16 +120,7 @@ impl Keywords {
             four: table(four),
             short,
             short_first,
-            has_short,
         }
-    }
-
-    pub fn len(&self) -> usize {
-        self.keywords.len()
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.keywords.is_empty()
     }
 
     #[inline(always)]
@@ -154,9 +146,7 @@ impl Keywords {
                     self.verify(&self.four, word, text, i, &mut hit);
                 }
             }
-            if self.has_short {
-                self.verify_short(text, i, &mut hit);
-            }
+            self.verify_short(text, i, &mut hit);
         }
         for i in n.saturating_sub(PREFIX - 1)..n {
             if n - i == 3 {
@@ -166,9 +156,7 @@ impl Keywords {
                     self.verify(&self.three, w3, text, i, &mut hit);
                 }
             }
-            if self.has_short {
-                self.verify_short(text, i, &mut hit);
-            }
+            self.verify_short(text, i, &mut hit);
         }
     }
 
