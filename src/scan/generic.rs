@@ -519,6 +519,9 @@ fn reject_common(v: &[u8], vocab: &Vocabulary, params: &ValidatorParams) -> Opti
     if vocab.credential_words.find(&unleet(&lower)).is_some() {
         return Some("contains a credential word: a description or stock value");
     }
+    if is_masked_credential_word(&unleet(&lower), vocab) {
+        return Some("a credential word with a letter masked (`p/ss`, `s*cret`): a stock value");
+    }
     if !v.iter().any(|b| b.is_ascii_alphabetic()) && v.len() < params.min_number_length {
         return Some("a number");
     }
@@ -530,6 +533,33 @@ fn reject_common(v: &[u8], vocab: &Vocabulary, params: &ValidatorParams) -> Opti
         return Some("a file name");
     }
     None
+}
+
+/// `p/ss`, `s*cret`, `t#ken`: a short value that spells a credential word
+/// once one punctuation mark stands for a letter, as people mask a stock
+/// value in documentation. Only short values (the word is most of it), and
+/// only marks a random password draws as often as any other character.
+fn is_masked_credential_word(lower: &[u8], vocab: &Vocabulary) -> bool {
+    const MAX_LEN: usize = 12;
+    if lower.len() > MAX_LEN {
+        return false;
+    }
+    let mut marks = lower.iter().copied().filter(|b| b.is_ascii_punctuation());
+    let Some(mark) = marks.next() else {
+        return false;
+    };
+    if marks.any(|b| b != mark) {
+        return false;
+    }
+    // The unmasked value holds no credential word (the caller checked), so a
+    // word found now runs through a masked position.
+    (b'a'..=b'z').any(|letter| {
+        let filled: Vec<u8> = lower
+            .iter()
+            .map(|&b| if b == mark { letter } else { b })
+            .collect();
+        vocab.credential_words.find(&filled).is_some()
+    })
 }
 
 /// Undoes the letter swaps of "secure-looking" stock values: `p@ssw0rd`,
@@ -1030,7 +1060,20 @@ mod tests {
     fn url_passwords_are_judged_decoded() {
         let p = ValidatorParams::default();
         assert!(reject_url_password(b"p%40ssword", vocab(), &p).is_some());
+        assert!(reject_url_password(b"p%2Fss", vocab(), &p).is_some());
         assert_eq!(reject_url_password(b"kq7%40ZvW2", vocab(), &p), None);
+    }
+
+    #[test]
+    fn masked_credential_words_are_stock_values() {
+        for v in ["p/ss", "s*cret", "t#ken", "pa**word", "geh?im"] {
+            assert!(is_masked_credential_word(v.as_bytes(), vocab()), "{v}");
+        }
+        // Two different marks, no mark, a long value, a word that needs
+        // more than the masked letter: random passwords.
+        for v in ["p/s*", "pxss", "q/7kz", "k9/Vq2mZ", "p/ssAq7xZw2Lk9"] {
+            assert!(!is_masked_credential_word(v.as_bytes(), vocab()), "{v}");
+        }
     }
 
     #[test]
