@@ -49,6 +49,10 @@ pub struct Keywords {
     short: Box<[Vec<u32>]>,
     /// The folded first bytes that start a short keyword, as bits.
     short_first: [u64; 4],
+    /// Keywords that begin with a line break (`"\nion_"`, a token at the
+    /// start of a line): a blob's first line has none before it, so these
+    /// also match there without it.
+    line_start: Box<[u32]>,
 }
 
 type Table = HashMap<u32, Box<[u32]>, BuildHasherDefault<Fingerprint>>;
@@ -82,8 +86,12 @@ impl Keywords {
         let mut four: HashMap<u32, Vec<u32>> = HashMap::new();
         let mut short = vec![Vec::new(); 256].into_boxed_slice();
         let mut short_first = [0u64; 4];
+        let mut line_start = Vec::new();
         for (id, k) in keywords.iter().enumerate() {
             let id = id as u32;
+            if k.len() > 1 && k[0] == b'\n' {
+                line_start.push(id);
+            }
             match k.len() {
                 // Rule loading refuses keywords under two bytes; none is empty.
                 0 => {}
@@ -120,6 +128,7 @@ impl Keywords {
             four: table(four),
             short,
             short_first,
+            line_start: line_start.into_boxed_slice(),
         }
     }
 
@@ -134,6 +143,12 @@ impl Keywords {
     /// keyword in `text`, overlapping, in order of start.
     pub fn for_each_hit(&self, text: &[u8], mut hit: impl FnMut(usize, usize, usize)) {
         let n = text.len();
+        for &id in self.line_start.iter() {
+            let rest = &self.keywords[id as usize][1..];
+            if text.len() >= rest.len() && text[..rest.len()].eq_ignore_ascii_case(rest) {
+                hit(id as usize, 0, rest.len());
+            }
+        }
         // Whole words while four bytes remain, then the tail zero-padded
         // (masked off for the 3-byte class; a 4-byte fingerprint cannot
         // fit there).
@@ -296,6 +311,17 @@ mod tests {
         ] {
             assert_eq!(hits(&k, text), naive(&words, text), "{text:?}");
         }
+    }
+
+    #[test]
+    fn a_keyword_that_starts_a_line_also_starts_the_text() {
+        let words = ["\nion_", "ion_"];
+        let k = set(&words);
+        // At the start of the text there is no line break to match, so the
+        // hit covers the rest of the keyword; after one, the whole keyword.
+        assert_eq!(hits(&k, b"ION_x"), vec![(0, 0, 4), (1, 0, 4)]);
+        assert_eq!(hits(&k, b"a\nion_"), vec![(0, 1, 6), (1, 2, 6)]);
+        assert_eq!(hits(&k, b"io"), vec![]);
     }
 
     #[test]

@@ -284,6 +284,9 @@ pub enum Validator {
     UrlPassword,
     /// `Basic <base64>`: must decode to `user:password` with a real password.
     Base64Credentials,
+    /// A value stored base64-encoded under its name (a Kubernetes Secret's
+    /// `data:`): decoded, it must pass `generic-literal` for that name.
+    Base64Value,
     /// A PEM block: its body must be key material, not `...` or a note.
     PemBody,
     /// A JWT: not one signed with a well-known or nearby placeholder key.

@@ -34,6 +34,7 @@ pub struct VocabularySpec {
     pub code_extensions: Vec<String>,
     pub placeholder_markers: Vec<String>,
     pub well_known_jwt_keys: Vec<String>,
+    pub plain_fields: Vec<String>,
 }
 
 impl VocabularySpec {
@@ -51,7 +52,7 @@ impl VocabularySpec {
         Ok(spec)
     }
 
-    fn lists(&self) -> [(&'static str, &Vec<String>); 17] {
+    fn lists(&self) -> [(&'static str, &Vec<String>); 18] {
         [
             ("password_words", &self.password_words),
             ("secret_words", &self.secret_words),
@@ -70,6 +71,7 @@ impl VocabularySpec {
             ("code_extensions", &self.code_extensions),
             ("placeholder_markers", &self.placeholder_markers),
             ("well_known_jwt_keys", &self.well_known_jwt_keys),
+            ("plain_fields", &self.plain_fields),
         ]
     }
 
@@ -120,6 +122,7 @@ impl VocabularySpec {
             &mut self.code_extensions,
             &mut self.placeholder_markers,
             &mut self.well_known_jwt_keys,
+            &mut self.plain_fields,
         ];
         for (dst, (_, src)) in mine.into_iter().zip(other.lists()) {
             for e in src {
@@ -152,6 +155,7 @@ pub struct Vocabulary {
     pub code_extensions: HashSet<String>,
     pub placeholder_markers: Substrings,
     pub well_known_jwt_keys: Vec<String>,
+    pub plain_fields: HashSet<String>,
 }
 
 /// A list of substrings searched for at once, ASCII case-insensitively.
@@ -203,6 +207,7 @@ impl Vocabulary {
             code_extensions: set(&spec.code_extensions),
             placeholder_markers: Substrings::new(&spec.placeholder_markers)?,
             well_known_jwt_keys: spec.well_known_jwt_keys.clone(),
+            plain_fields: set(&spec.plain_fields),
         })
     }
 

@@ -39,7 +39,9 @@ pub fn check(rules: Arc<Rules>) -> (Vec<CheckFailure>, usize) {
             checked += 1;
             // A keyword gates the regex: an example the keywords miss would
             // pass only because another rule's keyword opened the window.
-            let input = ex.input.to_ascii_lowercase();
+            // The input starts a file, where a keyword's leading line break
+            // matches too.
+            let input = format!("\n{}", ex.input.to_ascii_lowercase());
             if !rule
                 .spec
                 .keywords

@@ -83,6 +83,50 @@ pub fn reject_markup(
     reject_assignment(a, vocab, params)
 }
 
+/// A value a manifest declares secret whatever its name (a Kubernetes
+/// Secret's `data:`), stored base64-encoded: decoded, one printable line,
+/// judged as a secret's value. Names that say what the value is are left to
+/// the generic rules, which see the decoded text too (`source::encoded`);
+/// names of plain fields (`username`, `host`) hold no secret.
+pub fn reject_base64_assignment(
+    a: &Assignment,
+    vocab: &Vocabulary,
+    params: &ValidatorParams,
+) -> Option<&'static str> {
+    let Some(decoded) = base64_decode(a.value) else {
+        return Some("not base64");
+    };
+    // `echo s3cr3t | base64` keeps the line break.
+    let text = decoded.strip_suffix(b"\n").unwrap_or(&decoded);
+    let text = text.strip_suffix(b"\r").unwrap_or(text);
+    if text.is_empty()
+        || text.iter().any(u8::is_ascii_control)
+        || std::str::from_utf8(text).is_err()
+    {
+        // Key files and keystores are the private-key rules' to judge.
+        return Some("decodes to binary data or several lines, not one credential");
+    }
+    if name_kind(a.name, vocab).is_some() {
+        return Some("named as a credential: the generic rules judge its decoded text");
+    }
+    let words = name_words(a.name);
+    if words.iter().any(|w| vocab.plain_fields.contains(w)) {
+        return Some("a plain field (user name, host, certificate), not a secret");
+    }
+    if words.iter().any(|w| vocab.public_words.contains(w)) {
+        return Some("the name says the value is public");
+    }
+    let decoded = Assignment {
+        path: a.path,
+        name: a.name,
+        value: text,
+        quote: Some(b'"'),
+        namespaced: a.namespaced,
+        literal: true,
+    };
+    reject_value(&decoded, NameKind::Secret, &words, vocab, params)
+}
+
 /// Splits an identifier into lowercase words: `clientSecret`, `DB_PASSWORD`,
 /// `passwordMock.password`, `ses_smtp_password_v4`.
 pub fn name_words(name: &[u8]) -> Vec<String> {
@@ -151,10 +195,12 @@ pub fn name_kind(name: &[u8], vocab: &Vocabulary) -> Option<NameKind> {
             })
             .map(|_| NameKind::Secret);
     }
+    // `dbpassword`, `appsecret`, and the suffix alone (`x_secretkey`,
+    // `detectify.accesskey`): a compound written as one word.
     let compound = |suffixes: &[String]| {
         suffixes
             .iter()
-            .any(|suffix| last.len() > suffix.len() && last.ends_with(suffix.as_str()))
+            .any(|suffix| last.ends_with(suffix.as_str()))
     };
     if compound(&vocab.password_suffixes) {
         return Some(NameKind::Password);
@@ -310,6 +356,9 @@ fn reject_value(
             return Some("an unquoted word in code");
         }
     }
+    if kind == NameKind::Secret && is_prefix_with_a_word_for_body(v, params) {
+        return Some("a key prefix with a word for its body (`lsv2_pt_short`): a stub");
+    }
     if kind == NameKind::Secret && shannon_entropy(v) < params.min_secret_entropy {
         return Some("low entropy");
     }
@@ -454,6 +503,26 @@ fn is_password_hash(v: &[u8]) -> bool {
         ]
         .iter()
         .any(|p| v.starts_with(p))
+}
+
+/// `lsv2_pt_short`, `AIK_CI_short`, `wrka-short`, `00DE0X!short`: a
+/// provider's prefix followed by a word where the random body belongs, as
+/// tests write a stub key. A real key's body is one long random segment;
+/// here every segment is short and the last is an English word.
+fn is_prefix_with_a_word_for_body(v: &[u8], params: &ValidatorParams) -> bool {
+    const MAX_SEGMENT: usize = 7;
+    let sep = |b: &u8| matches!(b, b'-' | b'_' | b'.' | b'!');
+    if !v.iter().any(sep) {
+        return false;
+    }
+    let segments: Vec<&[u8]> = v.split(sep).filter(|s| !s.is_empty()).collect();
+    let Some(last) = segments.last() else {
+        return false;
+    };
+    segments.len() >= 2
+        && segments.iter().all(|s| s.len() <= MAX_SEGMENT)
+        && last.len() >= 4
+        && is_english_word(last, params)
 }
 
 fn is_english_word(v: &[u8], params: &ValidatorParams) -> bool {
@@ -817,6 +886,10 @@ mod tests {
         assert_eq!(name_kind(b"NextToken"), None);
         assert_eq!(name_kind(b"ClientRequestToken"), None);
         assert_eq!(name_kind(b"access_token"), Some(NameKind::Secret));
+        assert_eq!(name_kind(b"x_secretkey"), Some(NameKind::Secret));
+        assert_eq!(name_kind(b"detectify.accesskey"), Some(NameKind::Secret));
+        assert_eq!(name_kind(b"ciceroPRIVATEKEY"), Some(NameKind::Secret));
+        assert_eq!(name_kind(b"dbpassword"), Some(NameKind::Password));
     }
 
     #[test]
@@ -1062,6 +1135,55 @@ mod tests {
         assert!(reject_url_password(b"p%40ssword", vocab(), &p).is_some());
         assert!(reject_url_password(b"p%2Fss", vocab(), &p).is_some());
         assert_eq!(reject_url_password(b"kq7%40ZvW2", vocab(), &p), None);
+    }
+
+    #[test]
+    fn base64_values_under_any_name_are_judged_decoded() {
+        let p = ValidatorParams::default();
+        let judge = |name: &str, value: &str| {
+            let a = Assignment {
+                path: "secret.yaml",
+                name: name.as_bytes(),
+                value: value.as_bytes(),
+                quote: None,
+                namespaced: false,
+                literal: true,
+            };
+            reject_base64_assignment(&a, vocab(), &p)
+        };
+        // `Rk7qZ2mW9xLp`, and the same with `echo`'s line break.
+        assert_eq!(judge("extra", "Ums3cVoybVc5eExw"), None);
+        assert_eq!(judge("key", "Ums3cVoybVc5eExwCg=="), None);
+        // `mypassword`, a user name's field, a certificate, not base64, and
+        // a credential's name (the generic rules read the decoded text).
+        assert!(judge("key", "bXlwYXNzd29yZA==").is_some());
+        assert!(judge("username", "Ums3cVoybVc5eExw").is_some());
+        assert!(judge("ca.pem", "LS0tLS1CRUdJTiBDRVJUSUZJQ0FURS0tLS0tCk1JSUR4").is_some());
+        assert_eq!(judge("extra", "!!!!"), Some("not base64"));
+        assert!(judge("db-password", "Ums3cVoybVc5eExw").is_some());
+    }
+
+    #[test]
+    fn a_prefix_with_a_word_for_body_is_a_stub() {
+        let p = ValidatorParams::default();
+        for v in [
+            "lsv2_pt_short",
+            "AIK_CI_short",
+            "os_v2_app_short",
+            "wrka-short",
+            "00DE0X!short",
+        ] {
+            assert!(is_prefix_with_a_word_for_body(v.as_bytes(), &p), "{v}");
+        }
+        // A random body, a body that is not a word, no prefix at all.
+        for v in [
+            "lsv2_pt_9f2kq7ZvW2mXrT4pLnBx",
+            "ucat_01DQE3",
+            "Kx7qZvWmTr",
+            "tok_Zq8vN",
+        ] {
+            assert!(!is_prefix_with_a_word_for_body(v.as_bytes(), &p), "{v}");
+        }
     }
 
     #[test]

@@ -333,6 +333,11 @@ impl Scanner {
                         .or_else(|| user.and_then(|u| generic::reject_password_of_user(secret, u)))
                 }
                 Validator::Base64Credentials => generic::reject_basic_auth(secret, vocab, params),
+                Validator::Base64Value => generic::reject_base64_assignment(
+                    &generic::Assignment::new(path, bytes, c),
+                    vocab,
+                    params,
+                ),
                 Validator::PemBody => validate::reject_pem_body(secret),
                 Validator::ExampleJwt => {
                     jwt::reject_example_jwt(bytes, c.start, c.end, vocab, params)
