@@ -201,12 +201,18 @@ impl Rules {
     }
 }
 
+/// Each regex's lazy DFA cache, per thread, grows to this before it is
+/// cleared: regex's default. At 16 MB the caches of ~350 rules swelled a
+/// stdlib scan to 125 MB; at 2 MB it stays under 100 MB for about 3% more
+/// CPU (BENCHMARKS.md), since a window around a keyword visits few states.
+const DFA_CACHE: usize = 2 << 20;
+
 /// Compiles one pattern the way every rule pattern is compiled.
 pub fn compile_regex(pattern: &str) -> std::result::Result<Regex, regex::Error> {
     RegexBuilder::new(pattern)
         .unicode(false)
         .size_limit(32 << 20)
-        .dfa_size_limit(16 << 20)
+        .dfa_size_limit(DFA_CACHE)
         .build()
 }
 

@@ -96,6 +96,10 @@ pub fn walk(roots: &[PathBuf], opts: &WalkOptions, sink: &dyn Sink) -> Result<()
     })?
 }
 
+/// The read buffer a walker thread keeps between files: most source files
+/// fit; the few larger ones get a buffer of their own.
+const KEEP_BUFFER: usize = 1 << 20;
+
 fn walk_parallel(
     builder: WalkBuilder,
     max: u64,
@@ -127,6 +131,11 @@ fn walk_parallel(
                     path: entry.path().to_path_buf(),
                     source: e,
                 }),
+            }
+            // A buffer grown for one large file goes back rather than stay
+            // that size, per thread, for the rest of the walk.
+            if buf.capacity() > KEEP_BUFFER {
+                buf = Vec::new();
             }
             WalkState::Continue
         })
