@@ -305,7 +305,11 @@ fn reject_value(
         return None;
     }
     if let Some(why) = reject_common(v, vocab, params) {
-        return Some(why);
+        // Many services issue API keys as UUIDs (Heroku, Octopus, legacy
+        // npm): under a name that says "API key" a UUID is one.
+        if !(why == UUID && names_an_api_key(words)) {
+            return Some(why);
+        }
     }
     let lower = v.to_ascii_lowercase();
     let lower_str = std::str::from_utf8(&lower).unwrap_or("");
@@ -568,7 +572,7 @@ fn reject_common(v: &[u8], vocab: &Vocabulary, params: &ValidatorParams) -> Opti
         return Some("one character repeated: a placeholder");
     }
     if is_uuid(v) {
-        return Some("a UUID: an identifier, not a secret");
+        return Some(UUID);
     }
     if is_ascending_runs_only(v) {
         return Some("nothing but typed runs (`xyz456`, `abcdef`): a stand-in value");
@@ -671,6 +675,16 @@ fn is_ascending_runs_only(v: &[u8]) -> bool {
 }
 
 /// `8-4-4-4-12` hex.
+const UUID: &str = "a UUID: an identifier, not a secret";
+
+/// `apikey`, `X-Octopus-ApiKey`, `API_TOKEN`, `heroku_api_key`: the name's
+/// last words say API key or API token.
+fn names_an_api_key(words: &[String]) -> bool {
+    let last = words.last().map(String::as_str);
+    let before = words.len().checked_sub(2).map(|i| words[i].as_str());
+    last == Some("apikey") || (before == Some("api") && matches!(last, Some("key" | "token")))
+}
+
 fn is_uuid(v: &[u8]) -> bool {
     v.len() == 36
         && v.iter().enumerate().all(|(i, b)| match i {
@@ -1184,6 +1198,16 @@ mod tests {
         ] {
             assert!(!is_prefix_with_a_word_for_body(v.as_bytes(), &p), "{v}");
         }
+    }
+
+    #[test]
+    fn a_uuid_is_an_api_key_only_under_an_api_keys_name() {
+        let uuid = "3f2a9c1e-7b4d-4e8a-9c0f-5d6e7a8b9c01";
+        assert_eq!(reject("X-Octopus-ApiKey", uuid), None);
+        assert_eq!(reject("HEROKU_API_KEY", uuid), None);
+        assert_eq!(reject("api_token", uuid), None);
+        assert_eq!(reject("session_token", uuid), Some(UUID));
+        assert_eq!(reject("client_secret", uuid), Some(UUID));
     }
 
     #[test]
