@@ -91,7 +91,14 @@ pub enum Error {
     /// An archive that is corrupt or hit a limit: part of it (or all of
     /// it) was not scanned.
     #[error("{archive}: {problem}")]
-    Archive { archive: String, problem: String },
+    Archive {
+        archive: String,
+        problem: String,
+        /// The decompressor's or archive reader's error, when one was the
+        /// cause (a limit hit or an encrypted entry has none).
+        #[source]
+        source: Option<Cause>,
+    },
     /// A thread could not be started (the system's limit on processes).
     #[error("cannot start a worker thread: {0}; lower -j")]
     Spawn(#[source] std::io::Error),

@@ -20,6 +20,7 @@
 mod formats;
 
 use super::{Blob, Origin, Sink, Skip};
+use crate::error::Cause;
 use std::cell::Cell;
 use std::io::{self, Read};
 use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
@@ -173,9 +174,14 @@ struct Out<'o> {
 
 impl Out<'_> {
     fn problem(&mut self, archive: &str, what: String) {
+        self.problem_caused(archive, what, None);
+    }
+
+    fn problem_caused(&mut self, archive: &str, what: String, source: Option<Cause>) {
         self.sink.error(crate::Error::Archive {
             archive: archive.to_string(),
             problem: what,
+            source,
         });
     }
 
@@ -240,15 +246,23 @@ impl Walk<'_> {
 
     /// Reports a read error inside `archive`, as the limit it was when one
     /// was hit, and stops the archive.
-    fn failed(&self, out: &mut Out<'_>, archive: &str, e: &dyn std::fmt::Display) {
+    /// The reader's error is kept as the problem's source, except when a
+    /// limit cut the stream (that read error is the limit's doing).
+    fn failed(&self, out: &mut Out<'_>, archive: &str, e: impl Into<Cause>) {
         out.stopped = true;
-        let what = match self.limit_hit.take() {
-            Some(limit) => format!(
-                "{limit} (a zip bomb?); the rest was not scanned (unpack it and scan the files, raise --max-archive-size, or pass --archive-depth 0 to skip archives)"
+        match self.limit_hit.take() {
+            Some(limit) => out.problem(
+                archive,
+                format!(
+                    "{limit} (a zip bomb?); the rest was not scanned (unpack it and scan the files, raise --max-archive-size, or pass --archive-depth 0 to skip archives)"
+                ),
             ),
-            None => format!("corrupt or truncated ({e}); the rest was not scanned"),
-        };
-        out.problem(archive, what);
+            None => {
+                let e = e.into();
+                let what = format!("corrupt or truncated ({e}); the rest was not scanned");
+                out.problem_caused(archive, what, Some(e));
+            }
+        }
     }
 
     /// One file from inside an archive, as a reader: a nested archive is
@@ -257,7 +271,7 @@ impl Walk<'_> {
         let mut buf = [0u8; SNIFF_LEN];
         let head = match sniff(reader, &mut buf) {
             Ok(h) => h,
-            Err(e) => return self.failed(out, path, &e),
+            Err(e) => return self.failed(out, path, e),
         };
         let mut rest = head.chain(reader);
         match kind(head) {
@@ -273,7 +287,7 @@ impl Walk<'_> {
                         path,
                         "a nested zip larger than --max-archive-size; not scanned".into(),
                     ),
-                    Err(e) => self.failed(out, path, &e),
+                    Err(e) => self.failed(out, path, e),
                 }
             }
             Some(Kind::Tar) => self.tar(out, path, &mut rest, level + 1),
@@ -285,7 +299,7 @@ impl Walk<'_> {
                 };
                 let decoder = match formats::decoder(k, counted) {
                     Ok(d) => d,
-                    Err(e) => return self.failed(out, path, &e),
+                    Err(e) => return self.failed(out, path, e),
                 };
                 let mut guarded = Guard {
                     inner: decoder,
@@ -308,7 +322,7 @@ impl Walk<'_> {
         let mut buf = [0u8; SNIFF_LEN];
         let head = match sniff(reader, &mut buf) {
             Ok(h) => h,
-            Err(e) => return self.failed(out, path, &e),
+            Err(e) => return self.failed(out, path, e),
         };
         let mut rest = head.chain(reader);
         if kind(head) == Some(Kind::Tar) {
@@ -326,14 +340,14 @@ impl Walk<'_> {
         match read_capped(reader, self.limits.max_entry, &mut buf) {
             Ok(true) => out.file(path, &buf),
             Ok(false) => out.skipped(path, Skip::Large),
-            Err(e) => self.failed(out, path, &e),
+            Err(e) => self.failed(out, path, e),
         }
     }
 
     fn zip(&self, out: &mut Out<'_>, path: &str, bytes: &[u8], level: u32) {
         let mut archive = match zip::ZipArchive::new(io::Cursor::new(bytes)) {
             Ok(a) => a,
-            Err(e) => return self.failed(out, path, &e),
+            Err(e) => return self.failed(out, path, e),
         };
         for i in 0..archive.len() {
             if out.stopped || !self.entry(out, path) {
@@ -354,7 +368,7 @@ impl Walk<'_> {
                         None
                     },
                 ),
-                Err(e) => return self.failed(out, path, &e),
+                Err(e) => return self.failed(out, path, e),
             };
             // A bomb may say what it is: judge the declared sizes first
             // (the streamed bytes are judged too, in case they lie).
@@ -362,7 +376,7 @@ impl Walk<'_> {
                 self.limit_hit.set(Some(
                     "it inflates more than the allowed ratio to its compressed size",
                 ));
-                return self.failed(out, &format!("{path}!{name}"), &"");
+                return self.failed(out, &format!("{path}!{name}"), "");
             }
             let entry_path = format!("{path}!{name}");
             match skip {
@@ -377,7 +391,8 @@ impl Walk<'_> {
                 Ok(f) => f,
                 Err(e) => {
                     // An unsupported method is this entry's problem only.
-                    out.problem(&entry_path, format!("not readable ({e}); not scanned"));
+                    let what = format!("not readable ({e}); not scanned");
+                    out.problem_caused(&entry_path, what, Some(e.into()));
                     continue;
                 }
             };
@@ -396,7 +411,7 @@ impl Walk<'_> {
         let mut archive = tar::Archive::new(reader);
         let entries = match archive.entries() {
             Ok(e) => e,
-            Err(e) => return self.failed(out, path, &e),
+            Err(e) => return self.failed(out, path, e),
         };
         for entry in entries {
             if out.stopped || !self.entry(out, path) {
@@ -404,7 +419,7 @@ impl Walk<'_> {
             }
             let mut entry = match entry {
                 Ok(e) => e,
-                Err(e) => return self.failed(out, path, &e),
+                Err(e) => return self.failed(out, path, e),
             };
             // Regular files only: links, devices and FIFOs are never read.
             if !matches!(
@@ -513,6 +528,47 @@ mod tests {
         assert_eq!(kind(&tar), Some(Kind::Tar));
         assert_eq!(kind(b"print('PK')"), None);
         assert_eq!(kind(b""), None);
+    }
+
+    /// Keeps the errors a source reports; ignores the rest.
+    #[derive(Default)]
+    struct Errors(std::sync::Mutex<Vec<crate::Error>>);
+
+    impl Sink for Errors {
+        fn blob(&self, _: Blob<'_>) {}
+        fn tracked(&self, _: &str, _: Option<(&super::super::CommitInfo, usize)>) {}
+        fn untracked(&self, _: &str) {}
+        fn skipped(&self, _: &str, _: Skip) {}
+        fn warn(&self, _: String) {}
+        fn error(&self, error: crate::Error) {
+            self.0.lock().unwrap().push(error);
+        }
+    }
+
+    #[test]
+    fn a_corrupt_archive_keeps_the_decoders_error_as_its_source() {
+        use std::io::Write;
+        let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+        gz.write_all(&[b'x'; 4096]).unwrap();
+        let mut bytes = gz.finish().unwrap();
+        // Cut in the middle of the deflate stream.
+        bytes.truncate(bytes.len() / 2);
+        let limits = Limits::new(4, 1 << 20);
+        let sink = Errors::default();
+        expand(
+            "a.gz",
+            &bytes,
+            &Origin::File,
+            &limits,
+            &Budget::new(&limits),
+            &sink,
+        );
+        let errors = sink.0.into_inner().unwrap();
+        assert_eq!(errors.len(), 1, "{errors:?}");
+        let e = &errors[0];
+        assert!(e.to_string().starts_with("a.gz"), "{e}");
+        let source = std::error::Error::source(e).expect("the decoder's error is kept");
+        assert!(source.downcast_ref::<io::Error>().is_some(), "{source:?}");
     }
 
     #[test]
