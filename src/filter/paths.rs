@@ -22,6 +22,28 @@ impl PathPatterns {
         patterns: &[String],
         anywhere: bool,
     ) -> std::result::Result<Self, (usize, ignore::Error)> {
+        let matcher = Self::parse(patterns, anywhere)?
+            .build()
+            .map_err(|e| (0, e))?;
+        Ok(PathPatterns {
+            matcher,
+            patterns: patterns.to_vec(),
+        })
+    }
+
+    /// Whether every pattern parses, without building the matcher (the
+    /// costly part): `Err` as for [`PathPatterns::new`].
+    pub fn check(
+        patterns: &[String],
+        anywhere: bool,
+    ) -> std::result::Result<(), (usize, ignore::Error)> {
+        Self::parse(patterns, anywhere).map(drop)
+    }
+
+    fn parse(
+        patterns: &[String],
+        anywhere: bool,
+    ) -> std::result::Result<GitignoreBuilder, (usize, ignore::Error)> {
         let mut b = GitignoreBuilder::new("");
         for (i, p) in patterns.iter().enumerate() {
             let line =
@@ -32,11 +54,7 @@ impl PathPatterns {
                 };
             b.add_line(None, &line).map_err(|e| (i, e))?;
         }
-        let matcher = b.build().map_err(|e| (0, e))?;
-        Ok(PathPatterns {
-            matcher,
-            patterns: patterns.to_vec(),
-        })
+        Ok(b)
     }
 
     /// The pattern (as written) that matches `rel`, a `/`-separated path
