@@ -677,12 +677,16 @@ fn is_ascending_runs_only(v: &[u8]) -> bool {
 /// `8-4-4-4-12` hex.
 const UUID: &str = "a UUID: an identifier, not a secret";
 
-/// `apikey`, `X-Octopus-ApiKey`, `API_TOKEN`, `heroku_api_key`: the name's
-/// last words say API key or API token.
+/// `apikey`, `X-Octopus-ApiKey`, `API_TOKEN`, `heroku_api_key`,
+/// `access_token`, `authToken`: the name's last words say API key, API
+/// token, or access or auth token.
 fn names_an_api_key(words: &[String]) -> bool {
     let last = words.last().map(String::as_str);
     let before = words.len().checked_sub(2).map(|i| words[i].as_str());
-    last == Some("apikey") || (before == Some("api") && matches!(last, Some("key" | "token")))
+    last == Some("apikey")
+        || last == Some("authtoken")
+        || (matches!(before, Some("api" | "auth" | "access"))
+            && matches!(last, Some("key" | "token")))
 }
 
 fn is_uuid(v: &[u8]) -> bool {
