@@ -284,8 +284,11 @@ pub enum Validator {
     UrlPassword,
     /// `Basic <base64>`: must decode to `user:password` with a real password.
     Base64Credentials,
-    /// A value stored base64-encoded under its name (a Kubernetes Secret's
-    /// `data:`): decoded, it must pass `generic-literal` for that name.
+    /// A value a manifest declares secret whatever its name, stored
+    /// base64-encoded (a Kubernetes Secret's `data:`): decoded, it must be
+    /// one printable line that passes the value tests of a secret; names of
+    /// plain fields (`username`, `host`) are not secrets, and names of
+    /// credentials are left to the generic rules.
     Base64Value,
     /// A PEM block: its body must be key material, not `...` or a note.
     PemBody,

@@ -19,8 +19,9 @@ pub struct CredentialFiles {
     /// One matcher per spec (its pattern, then its exemptions), built the
     /// first time `any` matches: 73 built-in specs each built a glob set,
     /// a tenth of a one-file scan's start-up, and a `--no-git` scan or a
-    /// commit of ordinary files needs none of them.
-    sets: OnceLock<Vec<Option<(PathPatterns, PathPatterns)>>>,
+    /// commit of ordinary files needs none of them. `None` if one failed
+    /// to build.
+    sets: OnceLock<Option<Vec<(PathPatterns, PathPatterns)>>>,
     meta: Arc<RuleMeta>,
     /// The same finding when the file's content holds a credential too:
     /// an error, where a tracked `.env` of plain settings is a warning.
@@ -60,19 +61,21 @@ impl CredentialFiles {
             return None;
         }
         let sets = self.sets.get_or_init(|| {
-            // Every pattern parsed in `new`; a set that still fails to
-            // build (a glob past the regex size limit) matches nothing.
             let compile = |p: &[String]| PathPatterns::new(p, true).ok();
             self.specs
                 .iter()
                 .map(|s| Some((compile(std::slice::from_ref(&s.glob))?, compile(&s.unless)?)))
                 .collect()
         });
+        let Some(sets) = sets else {
+            // Every pattern parsed in `new`, and together they built; should
+            // one alone not (a resource limit), fail closed: the spec whose
+            // pattern matched, its exemptions unapplied.
+            let glob = self.any.matched(path)?;
+            return self.specs.iter().find(|s| s.glob == glob);
+        };
         sets.iter()
-            .position(|set| {
-                set.as_ref()
-                    .is_some_and(|(yes, no)| yes.is_match(path) && !no.is_match(path))
-            })
+            .position(|(yes, no)| yes.is_match(path) && !no.is_match(path))
             .map(|i| &self.specs[i])
     }
 

@@ -196,7 +196,7 @@ pub fn name_kind(name: &[u8], vocab: &Vocabulary) -> Option<NameKind> {
             .map(|_| NameKind::Secret);
     }
     // `dbpassword`, `appsecret`, and the suffix alone (`x_secretkey`,
-    // `detectify.accesskey`): a compound written as one word.
+    // `vendor.accesskey`): a compound written as one word.
     let compound = |suffixes: &[String]| {
         suffixes
             .iter()
@@ -305,8 +305,8 @@ fn reject_value(
         return None;
     }
     if let Some(why) = reject_common(v, vocab, params) {
-        // Many services issue API keys as UUIDs (Heroku, Octopus, legacy
-        // npm): under a name that says "API key" a UUID is one.
+        // Some services issue API keys as UUIDs (Heroku, legacy npm):
+        // under a name that says "API key" a UUID is one.
         if !(why == UUID && names_an_api_key(words)) {
             return Some(why);
         }
@@ -361,7 +361,7 @@ fn reject_value(
         }
     }
     if kind == NameKind::Secret && is_prefix_with_a_word_for_body(v, params) {
-        return Some("a key prefix with a word for its body (`lsv2_pt_short`): a stub");
+        return Some("a key prefix with a word for its body (`vqk2_pt_short`): a stub");
     }
     if kind == NameKind::Secret && shannon_entropy(v) < params.min_secret_entropy {
         return Some("low entropy");
@@ -509,7 +509,7 @@ fn is_password_hash(v: &[u8]) -> bool {
         .any(|p| v.starts_with(p))
 }
 
-/// `lsv2_pt_short`, `AIK_CI_short`, `wrka-short`, `00DE0X!short`: a
+/// `vqk2_pt_short`, `ZRK_CI_short`, `plok-short`, `00XQ1Z!short`: a
 /// provider's prefix followed by a word where the random body belongs, as
 /// tests write a stub key. A real key's body is one long random segment;
 /// here every segment is short and the last is an English word.
@@ -589,10 +589,11 @@ fn reject_common(v: &[u8], vocab: &Vocabulary, params: &ValidatorParams) -> Opti
     // built from the credential word itself (in English or another language),
     // so a description or a stock test value.
     let lower = v.to_ascii_lowercase();
-    if vocab.credential_words.find(&unleet(&lower)).is_some() {
+    let unleeted = unleet(&lower);
+    if vocab.credential_words.find(&unleeted).is_some() {
         return Some("contains a credential word: a description or stock value");
     }
-    if is_masked_credential_word(&unleet(&lower), vocab) {
+    if is_masked_credential_word(&unleeted, vocab) {
         return Some("a credential word with a letter masked (`p/ss`, `s*cret`): a stock value");
     }
     if !v.iter().any(|b| b.is_ascii_alphabetic()) && v.len() < params.min_number_length {
@@ -674,10 +675,9 @@ fn is_ascending_runs_only(v: &[u8]) -> bool {
     run >= 3
 }
 
-/// `8-4-4-4-12` hex.
 const UUID: &str = "a UUID: an identifier, not a secret";
 
-/// `apikey`, `X-Octopus-ApiKey`, `API_TOKEN`, `heroku_api_key`,
+/// `apikey`, `X-Acme-ApiKey`, `API_TOKEN`, `heroku_api_key`,
 /// `access_token`, `authToken`: the name's last words say API key, API
 /// token, or access or auth token.
 fn names_an_api_key(words: &[String]) -> bool {
@@ -689,6 +689,7 @@ fn names_an_api_key(words: &[String]) -> bool {
             && matches!(last, Some("key" | "token")))
 }
 
+/// `8-4-4-4-12` hex.
 fn is_uuid(v: &[u8]) -> bool {
     v.len() == 36
         && v.iter().enumerate().all(|(i, b)| match i {
@@ -905,8 +906,8 @@ mod tests {
         assert_eq!(name_kind(b"ClientRequestToken"), None);
         assert_eq!(name_kind(b"access_token"), Some(NameKind::Secret));
         assert_eq!(name_kind(b"x_secretkey"), Some(NameKind::Secret));
-        assert_eq!(name_kind(b"detectify.accesskey"), Some(NameKind::Secret));
-        assert_eq!(name_kind(b"ciceroPRIVATEKEY"), Some(NameKind::Secret));
+        assert_eq!(name_kind(b"vendor.accesskey"), Some(NameKind::Secret));
+        assert_eq!(name_kind(b"acmePRIVATEKEY"), Some(NameKind::Secret));
         assert_eq!(name_kind(b"dbpassword"), Some(NameKind::Password));
     }
 
@@ -1172,11 +1173,15 @@ mod tests {
         // `Rk7qZ2mW9xLp`, and the same with `echo`'s line break.
         assert_eq!(judge("extra", "Ums3cVoybVc5eExw"), None);
         assert_eq!(judge("key", "Ums3cVoybVc5eExwCg=="), None);
-        // `mypassword`, a user name's field, a certificate, not base64, and
+        // `hunter2pass`, a user name's field, a certificate, not base64, and
         // a credential's name (the generic rules read the decoded text).
-        assert!(judge("key", "bXlwYXNzd29yZA==").is_some());
+        assert!(judge("key", "aHVudGVyMnBhc3M=").is_some());
         assert!(judge("username", "Ums3cVoybVc5eExw").is_some());
-        assert!(judge("ca.pem", "LS0tLS1CRUdJTiBDRVJUSUZJQ0FURS0tLS0tCk1JSUR4").is_some());
+        assert!(judge(
+            "ca.pem",
+            "LS0tLS1CRUdJTiBDRVJUSUZJQ0FURS0tLS0tCk1JSUNIRHByUzdSOGFuTUlpWHFYWmp1SQ=="
+        )
+        .is_some());
         assert_eq!(judge("extra", "!!!!"), Some("not base64"));
         assert!(judge("db-password", "Ums3cVoybVc5eExw").is_some());
     }
@@ -1185,18 +1190,18 @@ mod tests {
     fn a_prefix_with_a_word_for_body_is_a_stub() {
         let p = ValidatorParams::default();
         for v in [
-            "lsv2_pt_short",
-            "AIK_CI_short",
-            "os_v2_app_short",
-            "wrka-short",
-            "00DE0X!short",
+            "vqk2_pt_short",
+            "ZRK_CI_short",
+            "mx_v2_app_short",
+            "plok-short",
+            "00XQ1Z!short",
         ] {
             assert!(is_prefix_with_a_word_for_body(v.as_bytes(), &p), "{v}");
         }
         // A random body, a body that is not a word, no prefix at all.
         for v in [
-            "lsv2_pt_9f2kq7ZvW2mXrT4pLnBx",
-            "ucat_01DQE3",
+            "vqk2_pt_9f2kq7ZvW2mXrT4pLnBx",
+            "zcat_07KPW4",
             "Kx7qZvWmTr",
             "tok_Zq8vN",
         ] {
@@ -1207,9 +1212,11 @@ mod tests {
     #[test]
     fn a_uuid_is_an_api_key_only_under_an_api_keys_name() {
         let uuid = "3f2a9c1e-7b4d-4e8a-9c0f-5d6e7a8b9c01";
-        assert_eq!(reject("X-Octopus-ApiKey", uuid), None);
+        assert_eq!(reject("X-Acme-ApiKey", uuid), None);
         assert_eq!(reject("HEROKU_API_KEY", uuid), None);
         assert_eq!(reject("api_token", uuid), None);
+        assert_eq!(reject("access_token", uuid), None);
+        assert_eq!(reject("authToken", uuid), None);
         assert_eq!(reject("session_token", uuid), Some(UUID));
         assert_eq!(reject("client_secret", uuid), Some(UUID));
     }
