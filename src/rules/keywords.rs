@@ -44,11 +44,10 @@ pub struct Keywords {
     /// and longer ones by their first four.
     three: Table,
     four: Table,
-    /// Keywords of one or two bytes, by their folded first byte: rare
-    /// enough (none but `q~` built in) to verify on every such byte.
-    short: Box<[Vec<u32>]>,
-    /// The folded first bytes that start a short keyword, as bits.
-    short_first: [u64; 4],
+    /// Keywords of two bytes (`q~`). Each is also in `three` under every
+    /// byte that can follow it, so the loop has one test per position;
+    /// this list serves the last two bytes of a text, where none follows.
+    two: Box<[u32]>,
     /// Keywords that begin with a line break (`"\nion_"`, a token at the
     /// start of a line): a blob's first line has none before it, so these
     /// also match there without it.
@@ -74,6 +73,7 @@ fn slot(fingerprint: u32, mul: u32) -> usize {
 
 const MUL3: u32 = 0x85EB_CA77;
 const MUL4: u32 = 0x9E37_79B1;
+const MUL3_WHOLE: u32 = 0xC2B2_AE35;
 
 impl Keywords {
     pub fn new(keywords: Vec<String>) -> Self {
@@ -84,8 +84,7 @@ impl Keywords {
         let mut bits = Box::new([0u64; WORDS]);
         let mut three: HashMap<u32, Vec<u32>> = HashMap::new();
         let mut four: HashMap<u32, Vec<u32>> = HashMap::new();
-        let mut short = vec![Vec::new(); 256].into_boxed_slice();
-        let mut short_first = [0u64; 4];
+        let mut two = Vec::new();
         let mut line_start = Vec::new();
         for (id, k) in keywords.iter().enumerate() {
             let id = id as u32;
@@ -93,12 +92,18 @@ impl Keywords {
                 line_start.push(id);
             }
             match k.len() {
-                // Rule loading refuses keywords under two bytes; none is empty.
-                0 => {}
-                1 | 2 => {
-                    let first = k[0] | 0x20;
-                    short[usize::from(first)].push(id);
-                    short_first[usize::from(first >> 6)] |= 1 << (first & 63);
+                // Rule loading refuses keywords under two bytes: a
+                // shorter one would be a hit on most bytes of every text.
+                0 | 1 => debug_assert!(false, "keyword under two bytes"),
+                2 => {
+                    two.push(id);
+                    let mut followed: Vec<u32> =
+                        (0..=255u8).map(|b| fingerprint(&[k[0], k[1], b])).collect();
+                    followed.sort_unstable();
+                    followed.dedup();
+                    for f in followed {
+                        three.entry(f).or_default().push(id);
+                    }
                 }
                 3 => three.entry(fingerprint(k)).or_default().push(id),
                 _ => four.entry(fingerprint(k)).or_default().push(id),
@@ -111,7 +116,12 @@ impl Keywords {
         // Every keyword of three bytes or more starts with a 3-byte
         // fingerprint in the first class, so one test per position rules
         // out almost all of them; the 4-byte class is tested only after.
-        three.keys().for_each(|&f| set(f, MUL3));
+        // The exact class: only the prefixes that are whole keywords
+        // (most positions that pass the first test start a longer one).
+        three.keys().for_each(|&f| {
+            set(f, MUL3);
+            set(f, MUL3_WHOLE);
+        });
         four.keys().for_each(|&f| {
             set(f & 0x00ff_ffff, MUL3);
             set(f, MUL4);
@@ -126,8 +136,7 @@ impl Keywords {
             bits,
             three: table(three),
             four: table(four),
-            short,
-            short_first,
+            two: two.into_boxed_slice(),
             line_start: line_start.into_boxed_slice(),
         }
     }
@@ -142,37 +151,140 @@ impl Keywords {
     /// Calls `hit(keyword, start, end)` for every occurrence of every
     /// keyword in `text`, overlapping, in order of start.
     pub fn for_each_hit(&self, text: &[u8], mut hit: impl FnMut(usize, usize, usize)) {
-        let n = text.len();
+        self.line_start_hits(text, &mut hit);
+        #[cfg(target_arch = "x86_64")]
+        if std::arch::is_x86_feature_detected!("avx2") {
+            // SAFETY: the CPU has AVX2, checked just above.
+            let from = unsafe { self.candidates_avx2(text, &mut hit) };
+            return self.hits_from(text, from, &mut hit);
+        }
+        self.hits_from(text, 0, &mut hit);
+    }
+
+    fn line_start_hits(&self, text: &[u8], hit: &mut impl FnMut(usize, usize, usize)) {
         for &id in self.line_start.iter() {
             let rest = &self.keywords[id as usize][1..];
             if text.len() >= rest.len() && text[..rest.len()].eq_ignore_ascii_case(rest) {
                 hit(id as usize, 0, rest.len());
             }
         }
+    }
+
+    /// The hits that start at `from` or later, one position at a time.
+    fn hits_from(&self, text: &[u8], from: usize, hit: &mut impl FnMut(usize, usize, usize)) {
+        let n = text.len();
         // Whole words while four bytes remain, then the tail zero-padded
         // (masked off for the 3-byte class; a 4-byte fingerprint cannot
-        // fit there).
-        for (i, w) in text.windows(PREFIX).enumerate() {
-            let word = fold(u32::from_le_bytes([w[0], w[1], w[2], w[3]]));
-            let w3 = word & 0x00ff_ffff;
-            if self.maybe(w3, MUL3) {
-                self.verify(&self.three, w3, text, i, &mut hit);
-                if self.maybe(word, MUL4) {
-                    self.verify(&self.four, word, text, i, &mut hit);
-                }
+        // fit there), and two-byte keywords at the last two bytes.
+        let whole = n.saturating_sub(PREFIX - 1);
+        for i in from.min(whole)..whole {
+            let word = fold(u32::from_le_bytes([
+                text[i],
+                text[i + 1],
+                text[i + 2],
+                text[i + 3],
+            ]));
+            if self.maybe(word & 0x00ff_ffff, MUL3) {
+                self.candidate(text, i, word, hit);
             }
-            self.verify_short(text, i, &mut hit);
         }
-        for i in n.saturating_sub(PREFIX - 1)..n {
+        for i in from.max(whole)..n {
             if n - i == 3 {
                 let w3 =
                     fold(u32::from_le_bytes([text[i], text[i + 1], text[i + 2], 0])) & 0x00ff_ffff;
                 if self.maybe(w3, MUL3) {
-                    self.verify(&self.three, w3, text, i, &mut hit);
+                    self.verify(&self.three, w3, text, i, hit);
                 }
+            } else if n - i == 2 {
+                self.compare(&self.two, text, i, hit);
             }
-            self.verify_short(text, i, &mut hit);
         }
+    }
+
+    /// A position whose 3-byte fingerprint is set: the keywords it may
+    /// start. `word` is the folded four bytes there.
+    #[inline(always)]
+    fn candidate(
+        &self,
+        text: &[u8],
+        at: usize,
+        word: u32,
+        hit: &mut impl FnMut(usize, usize, usize),
+    ) {
+        let w3 = word & 0x00ff_ffff;
+        if self.maybe(w3, MUL3_WHOLE) {
+            self.verify(&self.three, w3, text, at, hit);
+        }
+        if self.maybe(word, MUL4) {
+            self.verify(&self.four, word, text, at, hit);
+        }
+    }
+
+    /// The 3-byte test for 64 positions at a time, eight per step: one
+    /// shuffle builds their folded words from a 16-byte load, one gather
+    /// reads their fingerprint bits (the same table and hash as
+    /// [`Self::hits_from`]). The steps of a block run with no branch
+    /// between them, so the gathers overlap; only then are the positions
+    /// whose bit is set taken one at a time. Returns the first position
+    /// not covered, for the scalar loop, which needs no load past the end.
+    #[cfg(target_arch = "x86_64")]
+    #[target_feature(enable = "avx2")]
+    unsafe fn candidates_avx2(
+        &self,
+        text: &[u8],
+        hit: &mut impl FnMut(usize, usize, usize),
+    ) -> usize {
+        use std::arch::x86_64::*;
+        const Z: i8 = -128; // a shuffle index that writes zero
+        let shuffle = _mm256_setr_epi8(
+            0, 1, 2, Z, 1, 2, 3, Z, 2, 3, 4, Z, 3, 4, 5, Z, // positions 0..4
+            4, 5, 6, Z, 5, 6, 7, Z, 6, 7, 8, Z, 7, 8, 9, Z, // positions 4..8
+        );
+        let fold3 = _mm256_set1_epi32(0x0020_2020);
+        let mul = _mm256_set1_epi32(MUL3 as i32);
+        let low = _mm256_set1_epi32(31);
+        // The table as 32-bit words: bit `s` of the u64 words is bit
+        // `s & 31` of word `s >> 5` on a little-endian machine.
+        let table = self.bits.as_ptr().cast::<i32>();
+        // One bit per position of the eight starting at `at`.
+        // SAFETY (of each call): `at + 16 <= text.len()`, so the load
+        // reads inside `text`; the gather's indices are slots >> 5, below
+        // `WORDS * 2`, inside the table.
+        let eight = |at: usize| -> u64 {
+            let found = unsafe {
+                let bytes = _mm_loadu_si128(text.as_ptr().add(at).cast());
+                let words = _mm256_shuffle_epi8(_mm256_broadcastsi128_si256(bytes), shuffle);
+                let words = _mm256_or_si256(words, fold3);
+                let slots =
+                    _mm256_srli_epi32::<{ 32 - TABLE_BITS as i32 }>(_mm256_mullo_epi32(words, mul));
+                let found = _mm256_i32gather_epi32::<4>(table, _mm256_srli_epi32::<5>(slots));
+                // The slot's bit to the sign bit, then one bit a lane.
+                _mm256_sllv_epi32(found, _mm256_sub_epi32(low, _mm256_and_si256(slots, low)))
+            };
+            _mm256_movemask_ps(_mm256_castsi256_ps(found)) as u32 as u64
+        };
+        let n = text.len();
+        let mut i = 0;
+        while i + 16 <= n {
+            let steps = ((n - i - 8) / 8).min(8);
+            let mut m = 0u64;
+            for k in 0..steps {
+                m |= eight(i + 8 * k) << (8 * k);
+            }
+            while m != 0 {
+                let at = i + m.trailing_zeros() as usize;
+                m &= m - 1;
+                let w = &text[at..at + 4];
+                self.candidate(
+                    text,
+                    at,
+                    fold(u32::from_le_bytes([w[0], w[1], w[2], w[3]])),
+                    hit,
+                );
+            }
+            i += 8 * steps;
+        }
+        i
     }
 
     #[cold]
@@ -187,14 +299,6 @@ impl Keywords {
     ) {
         if let Some(ids) = table.get(&fingerprint) {
             self.compare(ids, text, at, hit);
-        }
-    }
-
-    #[inline(always)]
-    fn verify_short(&self, text: &[u8], at: usize, hit: &mut impl FnMut(usize, usize, usize)) {
-        let first = text[at] | 0x20;
-        if self.short_first[usize::from(first >> 6)] & (1 << (first & 63)) != 0 {
-            self.compare(&self.short[usize::from(first)], text, at, hit);
         }
     }
 
@@ -282,7 +386,7 @@ mod tests {
 
     #[test]
     fn finds_overlapping_case_insensitive_hits_of_every_length() {
-        let words = ["key", "apikey", "sk-", "q~", "k", "password", "api_key"];
+        let words = ["key", "apikey", "sk-", "q~", "ke", "password", "api_key"];
         let k = set(&words);
         let text = b"API_KEY = sk-1; ApiKey: x PASSWORD=q~ passwor";
         let got = hits(&k, text);
@@ -296,7 +400,7 @@ mod tests {
 
     #[test]
     fn finds_keywords_at_the_very_end_and_in_tiny_texts() {
-        let words = ["ab", "abc", "abcd", "abcde", "z"];
+        let words = ["ab", "abc", "abcd", "abcde", "dz"];
         let k = set(&words);
         for text in [
             &b""[..],
@@ -352,6 +456,7 @@ mod tests {
             "passwd",
             "\npk_",
             "$2a$",
+            "q~",
         ];
         let k = set(&words);
         let mut text = Vec::new();
@@ -372,7 +477,17 @@ mod tests {
             }
             text.push(b" _-=\n\"x9"[(x >> 20) as usize % 8]);
         }
-        assert_eq!(hits(&k, &text), naive(&words, &text));
-        assert!(hits(&k, &text).len() > 500);
+        let expected = naive(&words, &text);
+        assert_eq!(hits(&k, &text), expected);
+        assert!(expected.len() > 500);
+        // The one-position-at-a-time loop alone (what runs without AVX2)
+        // agrees too, from the start and from any point on.
+        for from in [0, 1, 7, 4321] {
+            let mut got = Vec::new();
+            k.hits_from(&text, from, &mut |id, s, e| got.push((id, s, e)));
+            got.sort_by_key(|&(id, s, _)| (s, id));
+            let tail: Vec<_> = expected.iter().copied().filter(|h| h.1 >= from).collect();
+            assert_eq!(got, tail, "from {from}");
+        }
     }
 }

@@ -230,6 +230,9 @@ pub struct ValidatorParams {
     /// `example-jwt`: how far around a token (bytes) to look for the
     /// placeholder key it was signed with.
     pub jwt_key_window: usize,
+    /// `generic-value`: a name with more bytes than this before or after
+    /// its credential word is a qualified member's path, not a variable.
+    pub max_name_side: usize,
 }
 
 impl Default for ValidatorParams {
@@ -242,6 +245,7 @@ impl Default for ValidatorParams {
             min_number_length: 10,
             min_url_password_length: 3,
             jwt_key_window: 2048,
+            max_name_side: 40,
         }
     }
 }

@@ -15,6 +15,7 @@ use super::Candidate;
 use crate::rules::{ValidatorParams, Vocabulary};
 use base64::engine::{DecodePaddingMode, GeneralPurpose, GeneralPurposeConfig};
 use base64::Engine;
+use std::ops::Range;
 
 /// What the name of an assignment says the value is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -130,37 +131,56 @@ pub fn reject_base64_assignment(
 /// Splits an identifier into lowercase words: `clientSecret`, `DB_PASSWORD`,
 /// `passwordMock.password`, `ses_smtp_password_v4`.
 pub fn name_words(name: &[u8]) -> Vec<String> {
-    let mut words = Vec::new();
-    let mut cur = String::new();
+    word_spans(name)
+        .into_iter()
+        .map(|r| {
+            name[r]
+                .iter()
+                .map(|b| b.to_ascii_lowercase() as char)
+                .collect()
+        })
+        .collect()
+}
+
+/// Where [`name_words`]' words sit in the name.
+fn word_spans(name: &[u8]) -> Vec<Range<usize>> {
+    let mut spans = Vec::new();
+    let mut start = None;
     let mut prev: Option<u8> = None;
-    for &b in name {
+    for (i, &b) in name.iter().enumerate() {
         if !b.is_ascii_alphanumeric() {
-            if !cur.is_empty() {
-                words.push(std::mem::take(&mut cur));
+            if let Some(s) = start.take() {
+                spans.push(s..i);
             }
             prev = None;
             continue;
         }
-        if let Some(p) = prev {
+        if let (Some(p), Some(s)) = (prev, start) {
             let camel = p.is_ascii_lowercase() && b.is_ascii_uppercase();
             let digit_edge = p.is_ascii_digit() != b.is_ascii_digit();
-            if (camel || digit_edge) && !cur.is_empty() {
-                words.push(std::mem::take(&mut cur));
+            if camel || digit_edge {
+                spans.push(s..i);
+                start = Some(i);
             }
         }
-        cur.push(b.to_ascii_lowercase() as char);
+        start.get_or_insert(i);
         prev = Some(b);
     }
-    if !cur.is_empty() {
-        words.push(cur);
+    if let Some(s) = start {
+        spans.push(s..name.len());
     }
-    words
+    spans
 }
 
 /// What the last meaningful word of a name says; `None` when the name does
 /// not name a credential (`bypassPolicy`, `password_hash`, `token_url`,
 /// `STATUS_PWD_TOO_LONG`).
 pub fn name_kind(name: &[u8], vocab: &Vocabulary) -> Option<NameKind> {
+    name_kind_at(name, vocab).map(|(kind, _)| kind)
+}
+
+/// [`name_kind`], with the index (in [`name_words`]) of the word that said it.
+fn name_kind_at(name: &[u8], vocab: &Vocabulary) -> Option<(NameKind, usize)> {
     let words = name_words(name);
     // Skip trailing version or index words (`password_v4`, `token2`) and
     // words that keep the meaning (`password_confirmation`).
@@ -178,14 +198,14 @@ pub fn name_kind(name: &[u8], vocab: &Vocabulary) -> Option<NameKind> {
     }
     let last = words.get(end.checked_sub(1)?)?.as_str();
     if vocab.password_words.contains(last) {
-        return Some(NameKind::Password);
+        return Some((NameKind::Password, end - 1));
     }
     if vocab.secret_words.contains(last) {
         let before = end.checked_sub(2).map(|i| words[i].as_str());
         if last == "token" && before.is_some_and(|w| vocab.non_credential_tokens.contains(w)) {
             return None;
         }
-        return Some(NameKind::Secret);
+        return Some((NameKind::Secret, end - 1));
     }
     if last == "key" {
         let before = end.checked_sub(2).map(|i| words[i].as_str());
@@ -193,7 +213,7 @@ pub fn name_kind(name: &[u8], vocab: &Vocabulary) -> Option<NameKind> {
             .filter(|w| {
                 vocab.key_qualifiers.contains(*w) || w.ends_with("api") || w.ends_with("secret")
             })
-            .map(|_| NameKind::Secret);
+            .map(|_| (NameKind::Secret, end - 1));
     }
     // `dbpassword`, `appsecret`, and the suffix alone (`x_secretkey`,
     // `vendor.accesskey`): a compound written as one word.
@@ -203,9 +223,9 @@ pub fn name_kind(name: &[u8], vocab: &Vocabulary) -> Option<NameKind> {
             .any(|suffix| last.ends_with(suffix.as_str()))
     };
     if compound(&vocab.password_suffixes) {
-        return Some(NameKind::Password);
+        return Some((NameKind::Password, end - 1));
     }
-    compound(&vocab.secret_suffixes).then_some(NameKind::Secret)
+    compound(&vocab.secret_suffixes).then_some((NameKind::Secret, end - 1))
 }
 
 /// The most frequent letter pairs of English prose (those covering 90% of
@@ -257,9 +277,14 @@ pub fn reject_assignment(
     vocab: &Vocabulary,
     params: &ValidatorParams,
 ) -> Option<&'static str> {
-    let Some(kind) = name_kind(a.name, vocab) else {
+    let Some((kind, word)) = name_kind_at(a.name, vocab) else {
         return Some("the name does not name a credential");
     };
+    if is_long_member_path(a.name, word, params) {
+        return Some(
+            "a long qualified name (an enum member, a generated constant), not a variable",
+        );
+    }
     if a.namespaced {
         return Some("a `::`-qualified type name, not a variable");
     }
@@ -271,6 +296,17 @@ pub fn reject_assignment(
         return Some("a reverse-DNS name (Maven coordinate, Java package), not a variable");
     }
     reject_value(a, kind, &words, vocab, params)
+}
+
+/// Whether more of the name than a variable's prefix or suffix would be
+/// (`params.max_name_side` bytes) lies before or after the word that names
+/// the credential: `PInvoke.NTSTATUS.Code.STATUS_NO_USER_SESSION_KEY` is a
+/// member of a listing, not a variable someone assigned.
+fn is_long_member_path(name: &[u8], word: usize, params: &ValidatorParams) -> bool {
+    let Some(span) = word_spans(name).get(word).cloned() else {
+        return false;
+    };
+    span.start > params.max_name_side || name.len() - span.end > params.max_name_side
 }
 
 /// A token that no name introduces, only its place (`Authorization: Token
@@ -1090,6 +1126,25 @@ mod tests {
         assert!(reject("publicKeyToken", "30ad4fe6b2a6aeed").is_some());
         assert!(reject("PublicKeyToken", "b77a5c561934e089").is_some());
         assert_eq!(reject("accessToken", "30ad4fe6b2a6aeed"), None);
+    }
+
+    #[test]
+    fn long_member_paths_are_not_variables() {
+        let why =
+            Some("a long qualified name (an enum member, a generated constant), not a variable");
+        // 41 bytes before the credential word; then 41 after it (index
+        // words, which keep the meaning).
+        let before = "Contoso.Interop.Statuses.ERRS_NO_SESSION_KEY";
+        let after = "PASSWORD_2021_2022_2023_2024_2025_2026_2027_2028_";
+        assert_eq!(reject(before, "Rq7vXk2Lp9Wz"), why);
+        assert_eq!(reject(after, "Rq7vXk2Lp9Wz"), why);
+        // 40 either side is still a variable's name.
+        assert_eq!(reject(&before[1..], "Rq7vXk2Lp9Wz"), None);
+        assert_eq!(reject(&after[..after.len() - 1], "Rq7vXk2Lp9Wz"), None);
+        assert_eq!(
+            word_spans(b"ses_smtpPassword_v4"),
+            vec![0..3, 4..8, 8..16, 17..18, 18..19]
+        );
     }
 
     #[test]
