@@ -18,6 +18,7 @@
 //! archive it came from.
 
 mod formats;
+mod tar_checksum;
 
 use super::{Blob, Origin, Sink, Skip};
 use crate::error::Cause;
@@ -408,7 +409,7 @@ impl Walk<'_> {
     }
 
     fn tar(&self, out: &mut Out<'_>, path: &str, reader: &mut dyn Read, level: u32) {
-        let mut archive = tar::Archive::new(reader);
+        let mut archive = tar::Archive::new(tar_checksum::SignedChecksums::new(reader));
         let entries = match archive.entries() {
             Ok(e) => e,
             Err(e) => return self.failed(out, path, e),
@@ -569,6 +570,53 @@ mod tests {
         assert!(e.to_string().starts_with("a.gz"), "{e}");
         let source = std::error::Error::source(e).expect("the decoder's error is kept");
         assert!(source.downcast_ref::<io::Error>().is_some(), "{source:?}");
+    }
+
+    /// Keeps the paths of the blobs and the errors a source reports.
+    #[derive(Default)]
+    struct Seen(std::sync::Mutex<(Vec<String>, Vec<String>)>);
+
+    impl Sink for Seen {
+        fn blob(&self, blob: Blob<'_>) {
+            self.0.lock().unwrap().0.push(blob.path.to_string());
+        }
+        fn tracked(&self, _: &str, _: Option<(&super::super::CommitInfo, usize)>) {}
+        fn untracked(&self, _: &str) {}
+        fn skipped(&self, _: &str, _: Skip) {}
+        fn warn(&self, _: String) {}
+        fn error(&self, error: crate::Error) {
+            self.0.lock().unwrap().1.push(error.to_string());
+        }
+    }
+
+    #[test]
+    fn a_tar_with_a_signed_header_checksum_is_opened() {
+        // A ustar entry first (what marks the stream as a tar), then one
+        // that old HP-UX tar wrote.
+        let mut first = tar::Builder::new(Vec::new());
+        let mut header = tar::Header::new_ustar();
+        header.set_size(2);
+        header.set_cksum();
+        first
+            .append_data(&mut header, "a.txt", &b"a\n"[..])
+            .unwrap();
+        let mut bytes = first.into_inner().unwrap();
+        bytes.truncate(bytes.len() - 1024);
+        let name = "misc/signed-\u{e9}.env".as_bytes();
+        bytes.extend(tar_checksum::tests::signed_checksum_tar(name, b"TOKEN=x\n"));
+        let limits = Limits::new(4, 1 << 20);
+        let sink = Seen::default();
+        expand(
+            "old.tar",
+            &bytes,
+            &Origin::File,
+            &limits,
+            &Budget::new(&limits),
+            &sink,
+        );
+        let (blobs, errors) = sink.0.into_inner().unwrap();
+        assert_eq!(errors, Vec::<String>::new());
+        assert_eq!(blobs, ["old.tar!a.txt", "old.tar!misc/signed-\u{e9}.env"]);
     }
 
     #[test]
