@@ -88,7 +88,12 @@ impl ReadError {
     }
 }
 
-type Read = std::result::Result<Rc<[u8]>, ReadError>;
+/// A decoded object, shared between the cache and its readers. A `Vec`
+/// inside the `Rc` (not `Rc<[u8]>`): turning a decoded `Vec` into an
+/// `Rc<[u8]>` copies it, once per object read.
+pub type Object = Rc<Vec<u8>>;
+
+type Read = std::result::Result<Object, ReadError>;
 
 struct Pack {
     index: pack::index::File,
@@ -193,7 +198,7 @@ impl PackReader {
         };
         let mut buf = Vec::new();
         match fallback.objects.try_find(id, &mut buf) {
-            Ok(Some(object)) => Ok(object.data.into()),
+            Ok(Some(object)) => Ok(Rc::new(object.data.to_vec())),
             Ok(None) => Err(ReadError::Missing),
             Err(e) => Err(ReadError::Corrupt {
                 problem: error_chain(e.iter_errors()),
@@ -230,7 +235,7 @@ impl PackReader {
                     break self.read(&base_id)?;
                 }
                 _ => {
-                    let out: Rc<[u8]> = self.inflate_entry(p, &entry)?.into();
+                    let out: Object = Rc::new(self.inflate_entry(p, &entry)?);
                     self.cache.put(p, at, out.clone());
                     break out;
                 }
@@ -241,9 +246,10 @@ impl PackReader {
         };
         for (entry_offset, entry) in deltas.iter().rev() {
             let delta = self.inflate_entry(p, entry)?;
-            object = apply_delta(&object, &delta)
-                .ok_or_else(|| corrupt("a delta that does not apply to its base"))?
-                .into();
+            object = Rc::new(
+                apply_delta(&object, &delta)
+                    .ok_or_else(|| corrupt("a delta that does not apply to its base"))?,
+            );
             self.cache.put(p, *entry_offset, object.clone());
         }
         Ok(object)
@@ -374,17 +380,17 @@ pub fn apply_delta(base: &[u8], delta: &[u8]) -> Option<Vec<u8>> {
 /// Decoded objects by (pack, offset), evicted oldest first past a byte budget.
 #[derive(Default)]
 struct DecodedCache {
-    map: HashMap<(usize, u64), Rc<[u8]>>,
+    map: HashMap<(usize, u64), Object>,
     order: VecDeque<(usize, u64)>,
     bytes: usize,
 }
 
 impl DecodedCache {
-    fn get(&self, p: usize, offset: u64) -> Option<Rc<[u8]>> {
+    fn get(&self, p: usize, offset: u64) -> Option<Object> {
         self.map.get(&(p, offset)).cloned()
     }
 
-    fn put(&mut self, p: usize, offset: u64, data: Rc<[u8]>) {
+    fn put(&mut self, p: usize, offset: u64, data: Object) {
         if data.len() > CACHE_BYTES / 4 || self.map.contains_key(&(p, offset)) {
             return;
         }

@@ -67,10 +67,19 @@ pub fn changed_spans(old: &[u8], new: &[u8]) -> Option<(Range<usize>, Range<usiz
     Some((prefix..old.len() - suffix, prefix..new.len() - suffix))
 }
 
-/// Length of the longest common prefix, compared 64 bytes at a time.
+/// Chunks compared by one memcmp call before narrowing down: most of a
+/// version is its older version's bytes, and a call per 64 bytes cost more
+/// in calls than in comparing.
+const CHUNK: usize = 4096;
+
+/// Length of the longest common prefix, compared a chunk, then 64 bytes,
+/// at a time.
 fn common_prefix(a: &[u8], b: &[u8]) -> usize {
     let n = a.len().min(b.len());
     let mut i = 0;
+    while i + CHUNK <= n && a[i..i + CHUNK] == b[i..i + CHUNK] {
+        i += CHUNK;
+    }
     while i + 64 <= n && a[i..i + 64] == b[i..i + 64] {
         i += 64;
     }
@@ -84,6 +93,9 @@ fn common_prefix(a: &[u8], b: &[u8]) -> usize {
 fn common_suffix(a: &[u8], b: &[u8]) -> usize {
     let n = a.len();
     let mut i = 0;
+    while i + CHUNK <= n && a[n - i - CHUNK..n - i] == b[n - i - CHUNK..n - i] {
+        i += CHUNK;
+    }
     while i + 64 <= n && a[n - i - 64..n - i] == b[n - i - 64..n - i] {
         i += 64;
     }
@@ -162,6 +174,26 @@ mod tests {
             changed_region(b"a\nb\nc\n", b"a\nc\nb\n").unwrap(),
             b"a\nc\nb\n"
         );
+    }
+
+    #[test]
+    fn common_prefix_and_suffix_agree_with_a_byte_walk_across_chunks() {
+        let base: Vec<u8> = (0..9000u32).map(|i| (i * 7 % 251) as u8).collect();
+        for at in [0, 1, 63, 64, 65, 4095, 4096, 4097, 8191, 8192, 8999] {
+            let mut other = base.clone();
+            other[at] ^= 0xff;
+            let prefix = base.iter().zip(&other).take_while(|(a, b)| a == b).count();
+            let suffix = base
+                .iter()
+                .rev()
+                .zip(other.iter().rev())
+                .take_while(|(a, b)| a == b)
+                .count();
+            assert_eq!(common_prefix(&base, &other), prefix, "{at}");
+            assert_eq!(common_suffix(&base, &other), suffix, "{at}");
+        }
+        assert_eq!(common_prefix(&base, &base[..5000]), 5000);
+        assert_eq!(common_suffix(&base, &base), base.len());
     }
 
     #[test]

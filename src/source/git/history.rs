@@ -148,7 +148,7 @@ fn scan_chain(
                 origin: Origin::Version {
                     commit: &infos[blob.commit],
                     order: blob.order,
-                    older: older.as_deref(),
+                    older: older.as_deref().map(Vec::as_slice),
                 },
             });
         }

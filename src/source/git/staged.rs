@@ -92,7 +92,7 @@ pub fn scan(
             bytes: &bytes,
             origin: Origin::Staged {
                 added: if whole_files { None } else { added.as_deref() },
-                older: older.as_deref(),
+                older: older.as_deref().map(Vec::as_slice),
             },
         });
     }
@@ -108,7 +108,10 @@ fn lines_added_since(
     new: &[u8],
     path: &str,
     sink: &dyn Sink,
-) -> (Vec<RangeInclusive<usize>>, Option<std::rc::Rc<[u8]>>) {
+) -> (
+    Vec<RangeInclusive<usize>>,
+    Option<crate::source::pack::Object>,
+) {
     match objects.read(old) {
         Ok(old) => (added_lines(&old, new), Some(old)),
         Err(e) => {
