@@ -37,6 +37,8 @@ const PREFIX: usize = 4;
 #[derive(Debug)]
 pub struct Keywords {
     keywords: Vec<Box<[u8]>>,
+    /// Each keyword's [`head`], a cheap first test.
+    heads: Vec<(u64, u64)>,
     /// Fingerprint bits of the 3-byte and the 4-byte class, one table
     /// (a different hash each), so the loop touches 8 KiB.
     bits: Box<[u64; WORDS]>,
@@ -132,6 +134,7 @@ impl Keywords {
                 .collect()
         };
         Keywords {
+            heads: keywords.iter().map(|k| head(k)).collect(),
             keywords,
             bits,
             three: table(three),
@@ -309,7 +312,17 @@ impl Keywords {
         at: usize,
         hit: &mut impl FnMut(usize, usize, usize),
     ) {
+        // Where eight bytes remain, one folded word rules out most
+        // keywords that share a fingerprint (`passphrase` at `password`)
+        // before the exact compare.
+        let word = text
+            .get(at..at + 8)
+            .map(|w| u64::from_le_bytes([w[0], w[1], w[2], w[3], w[4], w[5], w[6], w[7]]));
         for &id in ids {
+            let (head, mask) = self.heads[id as usize];
+            if word.is_some_and(|w| (w | FOLD8) & mask != head) {
+                continue;
+            }
             let k = &self.keywords[id as usize];
             let end = at + k.len();
             if end <= text.len() && text[at..end].eq_ignore_ascii_case(k) {
@@ -317,6 +330,23 @@ impl Keywords {
             }
         }
     }
+}
+
+/// [`fold`] for eight bytes.
+const FOLD8: u64 = 0x2020_2020_2020_2020;
+
+/// A keyword's first eight bytes (fewer if shorter) folded, and the mask
+/// of the bytes it has.
+fn head(keyword: &[u8]) -> (u64, u64) {
+    let len = keyword.len().min(8);
+    let mut pad = [0u8; 8];
+    pad[..len].copy_from_slice(&keyword[..len]);
+    let mask = if len == 8 {
+        u64::MAX
+    } else {
+        (1u64 << (8 * len)) - 1
+    };
+    ((u64::from_le_bytes(pad) | FOLD8) & mask, mask)
 }
 
 /// A keyword's folded fingerprint: its first three or four bytes as a
