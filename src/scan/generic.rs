@@ -300,7 +300,7 @@ pub fn reject_assignment(
 
 /// Whether more of the name than a variable's prefix or suffix would be
 /// (`params.max_name_side` bytes) lies before or after the word that names
-/// the credential: `PInvoke.NTSTATUS.Code.STATUS_NO_USER_SESSION_KEY` is a
+/// the credential. `PInvoke.NTSTATUS.Code.STATUS_NO_USER_SESSION_KEY` is a
 /// member of a listing, not a variable someone assigned.
 fn is_long_member_path(name: &[u8], word: usize, params: &ValidatorParams) -> bool {
     let Some(span) = word_spans(name).get(word).cloned() else {
