@@ -621,6 +621,9 @@ fn reject_common(v: &[u8], vocab: &Vocabulary, params: &ValidatorParams) -> Opti
     if is_bracketed_name(v) {
         return Some("a name in brackets: a placeholder");
     }
+    if is_abnf_repetition(v) {
+        return Some("an ABNF repetition (`1*tchar`): a grammar rule, not a value");
+    }
     // `no-password-required`, `badpass`, `secret_token_here`, `geheim$parole`:
     // built from the credential word itself (in English or another language),
     // so a description or a stock test value.
@@ -817,6 +820,22 @@ pub fn reject_url_password(
 /// `[AuthenticationResponseJSON]`, `[your api key]`: documentation names
 /// the value it stands for in square brackets, as others use `<…>`. Only
 /// letters and separators inside: no digit, no symbol a password holds.
+/// `1*tchar`, `*DIGIT`, `2*4HEXDIG`: the repetition of a named element in
+/// an RFC's ABNF grammar (`token = 1*tchar`), which source comments and
+/// docs quote.
+fn is_abnf_repetition(v: &[u8]) -> bool {
+    let digits = |s: &[u8]| s.iter().take_while(|b| b.is_ascii_digit()).count();
+    let at = digits(v);
+    if v.get(at) != Some(&b'*') {
+        return false;
+    }
+    let element = &v[at + 1 + digits(&v[at + 1..])..];
+    element.first().is_some_and(u8::is_ascii_alphabetic)
+        && element
+            .iter()
+            .all(|&b| b.is_ascii_alphanumeric() || b == b'-')
+}
+
 fn is_bracketed_name(v: &[u8]) -> bool {
     let [b'[', inner @ .., b']'] = v else {
         return false;
@@ -1126,6 +1145,18 @@ mod tests {
         assert!(reject("publicKeyToken", "30ad4fe6b2a6aeed").is_some());
         assert!(reject("PublicKeyToken", "b77a5c561934e089").is_some());
         assert_eq!(reject("accessToken", "30ad4fe6b2a6aeed"), None);
+    }
+
+    #[test]
+    fn abnf_repetitions_are_grammar() {
+        let why = Some("an ABNF repetition (`1*tchar`): a grammar rule, not a value");
+        assert_eq!(reject("token", "1*tchar"), why);
+        assert_eq!(reject("token", "2*4HEXDIG"), why);
+        assert_eq!(reject("secret", "3*DIGIT-pair"), why);
+        // A star among other characters is no repetition.
+        assert_eq!(reject("token", "1*t5Kq!v8Rz"), None);
+        assert!(!is_abnf_repetition(b"1*"));
+        assert!(!is_abnf_repetition(b"x1*tchar"));
     }
 
     #[test]
