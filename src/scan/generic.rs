@@ -158,9 +158,18 @@ fn word_spans(name: &[u8]) -> Vec<Range<usize>> {
         if let (Some(p), Some(s)) = (prev, start) {
             let camel = p.is_ascii_lowercase() && b.is_ascii_uppercase();
             let digit_edge = p.is_ascii_digit() != b.is_ascii_digit();
+            // An acronym before a capitalised word (`MACKey`, `APIToken`):
+            // the acronym's last capital starts the word.
+            let acronym = p.is_ascii_uppercase()
+                && b.is_ascii_lowercase()
+                && i - s >= 2
+                && name[s..i].iter().all(u8::is_ascii_uppercase);
             if camel || digit_edge {
                 spans.push(s..i);
                 start = Some(i);
+            } else if acronym {
+                spans.push(s..i - 1);
+                start = Some(i - 1);
             }
         }
         start.get_or_insert(i);
@@ -961,6 +970,10 @@ mod tests {
         assert_eq!(name_kind(b"ClientRequestToken"), None);
         assert_eq!(name_kind(b"access_token"), Some(NameKind::Secret));
         assert_eq!(name_kind(b"x_secretkey"), Some(NameKind::Secret));
+        // A message authentication key, and WordPress's `authkey` salts.
+        assert_eq!(name_kind(b"MACKey"), Some(NameKind::Secret));
+        assert_eq!(name_kind(b"secureauthkey"), Some(NameKind::Secret));
+        assert_eq!(name_kind(b"mac_address"), None);
         assert_eq!(name_kind(b"vendor.accesskey"), Some(NameKind::Secret));
         assert_eq!(name_kind(b"acmePRIVATEKEY"), Some(NameKind::Secret));
         assert_eq!(name_kind(b"dbpassword"), Some(NameKind::Password));
@@ -1176,6 +1189,12 @@ mod tests {
             word_spans(b"ses_smtpPassword_v4"),
             vec![0..3, 4..8, 8..16, 17..18, 18..19]
         );
+        assert_eq!(name_words(b"MACKey"), ["mac", "key"]);
+        assert_eq!(
+            name_words(b"OAuthAPIToken2"),
+            ["o", "auth", "api", "token", "2"]
+        );
+        assert_eq!(name_words(b"DB_PASSWORD"), ["db", "password"]);
     }
 
     #[test]
