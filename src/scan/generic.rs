@@ -349,6 +349,9 @@ fn reject_value(
         // A PIN-like password (six digits, say), not a number.
         return None;
     }
+    if kind == NameKind::Secret && is_word_phrase(v, params) {
+        return Some("words joined by separators: what the value should be, not a generated key");
+    }
     if let Some(why) = reject_common(v, vocab, params) {
         // Some services issue API keys as UUIDs (Heroku, legacy npm):
         // under a name that says "API key" a UUID is one.
@@ -581,6 +584,24 @@ fn is_english_word(v: &[u8], params: &ValidatorParams) -> bool {
 
 /// `-principals`, `_session`, `.default.`: an English word with separators
 /// around it, a fragment code joins to a name (`token += "-principals"`).
+/// `long-and-random-alphanumeric-string`, `change_me_to_something_secret`:
+/// three or more letter-only parts joined by `-` or `_`, each a short word
+/// or an English one, two of them long. A machine-made secret, token or key
+/// is not made of words (a password may be: passphrases are judged apart).
+fn is_word_phrase(v: &[u8], params: &ValidatorParams) -> bool {
+    let parts: Vec<&[u8]> = v.split(|&b| b == b'-' || b == b'_').collect();
+    let letters = |p: &&[u8]| !p.is_empty() && p.iter().all(u8::is_ascii_alphabetic);
+    if parts.len() < 3 || !parts.iter().all(letters) {
+        return false;
+    }
+    let long_words = parts
+        .iter()
+        .filter(|p| p.len() >= 4 && is_english_word(&p.to_ascii_lowercase(), params))
+        .count();
+    let short = parts.iter().filter(|p| p.len() < 4).count();
+    long_words >= 2 && long_words + short == parts.len()
+}
+
 fn is_punctuated_word(v: &[u8], params: &ValidatorParams) -> bool {
     let sep = |b: &u8| matches!(b, b'-' | b'_' | b'.');
     let start = v.iter().position(|b| !sep(b)).unwrap_or(v.len());
@@ -974,6 +995,8 @@ mod tests {
         assert_eq!(name_kind(b"MACKey"), Some(NameKind::Secret));
         assert_eq!(name_kind(b"secureauthkey"), Some(NameKind::Secret));
         assert_eq!(name_kind(b"mac_address"), None);
+        assert_eq!(name_kind(b"secret_key_base"), Some(NameKind::Secret));
+        assert_eq!(name_kind(b"api_base"), None);
         assert_eq!(name_kind(b"vendor.accesskey"), Some(NameKind::Secret));
         assert_eq!(name_kind(b"acmePRIVATEKEY"), Some(NameKind::Secret));
         assert_eq!(name_kind(b"dbpassword"), Some(NameKind::Password));
@@ -1158,6 +1181,25 @@ mod tests {
         assert!(reject("publicKeyToken", "30ad4fe6b2a6aeed").is_some());
         assert!(reject("PublicKeyToken", "b77a5c561934e089").is_some());
         assert_eq!(reject("accessToken", "30ad4fe6b2a6aeed"), None);
+    }
+
+    #[test]
+    fn word_phrases_are_descriptions_of_a_key() {
+        let why = Some("words joined by separators: what the value should be, not a generated key");
+        assert_eq!(
+            reject("SECRET_TOKEN", "long-and-random-alphanumeric-string"),
+            why
+        );
+        assert_eq!(reject("api_key", "change_me_to_something_secret"), why);
+        // Random parts, digits, or too few parts are not a phrase.
+        assert_eq!(reject("api_key", "xkqzv-wprtm-qzxvb-lmnqp"), None);
+        assert_eq!(reject("api_key", "amber-7f3a9c2e-quartz"), None);
+        assert!(!is_word_phrase(
+            b"random-string",
+            &ValidatorParams::default()
+        ));
+        // A password may be a passphrase.
+        assert_eq!(reject("password", "correct-horse-battery-staple"), None);
     }
 
     #[test]
