@@ -168,9 +168,10 @@ fn read_stream(root: &Path, shown: &str, opts: &WalkOptions, sink: &dyn Sink) {
 /// Reads a file into `buf` (reused across files, so one allocation per
 /// thread); `Ok(false)` when it is over `max` bytes — unless it is an
 /// archive (by its first bytes) within `max_archive`: a release zip or a
-/// wheel is often larger than any source file. The size is asked only of
-/// a file that turns out larger than `max` (a stat per file was a tenth of
-/// a tree scan's system time).
+/// wheel is often larger than any source file. The size is asked only of a
+/// file longer than [`KEEP_BUFFER`] (a stat per file was a tenth of a tree
+/// scan's system time), so a file over the limit costs at most that much
+/// reading before it is skipped.
 fn read_limited(
     path: &Path,
     max: u64,
@@ -178,20 +179,25 @@ fn read_limited(
     buf: &mut Vec<u8>,
 ) -> std::io::Result<bool> {
     let mut file = std::fs::File::open(path)?;
-    if read_capped(&mut file, max, buf)? {
+    let probe = max.min(KEEP_BUFFER as u64);
+    if read_capped(&mut file, probe, buf)? {
         return Ok(true);
     }
-    let Some(max_archive) = max_archive.filter(|m| *m > max) else {
-        return Ok(false);
+    let len = file.metadata()?.len();
+    let limit = if len <= max {
+        max
+    } else {
+        let head = &buf[..buf.len().min(super::archive::SNIFF_LEN)];
+        match max_archive {
+            Some(m) if len <= m && super::archive::kind(head).is_some() => m,
+            _ => return Ok(false),
+        }
     };
-    let head = &buf[..buf.len().min(super::archive::SNIFF_LEN)];
-    if super::archive::kind(head).is_none() || file.metadata()?.len() > max_archive {
-        return Ok(false);
-    }
-    // `buf` holds `max + 1` bytes, fewer than `max_archive + 1`.
-    file.take(max_archive.saturating_add(1) - buf.len() as u64)
+    // `buf` holds `probe + 1` bytes, at most `limit + 1`; the file may have
+    // grown since the stat: never read past the limit.
+    file.take(limit.saturating_add(1) - buf.len() as u64)
         .read_to_end(buf)?;
-    Ok(buf.len() as u64 <= max_archive)
+    Ok(buf.len() as u64 <= limit)
 }
 
 /// Reads at most `max` bytes; `Ok(false)` when there was more. The file may
@@ -200,4 +206,32 @@ fn read_capped(from: impl Read, max: u64, buf: &mut Vec<u8>) -> std::io::Result<
     buf.clear();
     let read = from.take(max.saturating_add(1)).read_to_end(buf)?;
     Ok(read as u64 <= max)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{read_limited, KEEP_BUFFER};
+
+    #[test]
+    fn a_file_past_the_probe_is_read_whole_or_skipped_by_its_size() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("big.txt");
+        let body: Vec<u8> = (0..KEEP_BUFFER + KEEP_BUFFER / 2)
+            .map(|i| b'a' + (i % 26) as u8)
+            .collect();
+        std::fs::write(&path, &body).unwrap();
+        let len = body.len() as u64;
+        let mut buf = Vec::new();
+        // Under the limit but over the probe: the rest is read after it.
+        assert!(read_limited(&path, len, None, &mut buf).unwrap());
+        assert_eq!(buf, body);
+        // Over the limit, not an archive: skipped.
+        assert!(!read_limited(&path, len - 1, Some(len * 2), &mut buf).unwrap());
+        // Under the probe: read at once.
+        let small = dir.path().join("small.txt");
+        std::fs::write(&small, b"x = 1\n").unwrap();
+        assert!(read_limited(&small, len, None, &mut buf).unwrap());
+        assert_eq!(buf, b"x = 1\n");
+        assert!(!read_limited(&small, 3, None, &mut buf).unwrap());
+    }
 }
