@@ -131,10 +131,14 @@ pub fn reject_base64_assignment(
 /// Splits an identifier into lowercase words: `clientSecret`, `DB_PASSWORD`,
 /// `passwordMock.password`, `ses_smtp_password_v4`.
 pub fn name_words(name: &[u8]) -> Vec<String> {
-    word_spans(name)
-        .into_iter()
+    words_at(name, &word_spans(name))
+}
+
+fn words_at(name: &[u8], spans: &[Range<usize>]) -> Vec<String> {
+    spans
+        .iter()
         .map(|r| {
-            name[r]
+            name[r.clone()]
                 .iter()
                 .map(|b| b.to_ascii_lowercase() as char)
                 .collect()
@@ -188,9 +192,15 @@ pub fn name_kind(name: &[u8], vocab: &Vocabulary) -> Option<NameKind> {
     name_kind_at(name, vocab).map(|(kind, _)| kind)
 }
 
-/// [`name_kind`], with the index (in [`name_words`]) of the word that said it.
-fn name_kind_at(name: &[u8], vocab: &Vocabulary) -> Option<(NameKind, usize)> {
-    let words = name_words(name);
+/// [`name_kind`], with where in the name the word that said it sits.
+fn name_kind_at(name: &[u8], vocab: &Vocabulary) -> Option<(NameKind, Range<usize>)> {
+    let spans = word_spans(name);
+    let (kind, word) = words_kind(&words_at(name, &spans), vocab)?;
+    Some((kind, spans[word].clone()))
+}
+
+/// What the last meaningful of `words` says, and its index.
+fn words_kind(words: &[String], vocab: &Vocabulary) -> Option<(NameKind, usize)> {
     // Skip trailing version or index words (`password_v4`, `token2`) and
     // words that keep the meaning (`password_confirmation`).
     let mut end = words.len();
@@ -311,11 +321,8 @@ pub fn reject_assignment(
 /// (`params.max_name_side` bytes) lies before or after the word that names
 /// the credential. `PInvoke.NTSTATUS.Code.STATUS_NO_USER_SESSION_KEY` is a
 /// member of a listing, not a variable someone assigned.
-fn is_long_member_path(name: &[u8], word: usize, params: &ValidatorParams) -> bool {
-    let Some(span) = word_spans(name).get(word).cloned() else {
-        return false;
-    };
-    span.start > params.max_name_side || name.len() - span.end > params.max_name_side
+fn is_long_member_path(name: &[u8], word: Range<usize>, params: &ValidatorParams) -> bool {
+    word.start > params.max_name_side || name.len() - word.end > params.max_name_side
 }
 
 /// A token that no name introduces, only its place (`Authorization: Token
@@ -582,8 +589,6 @@ fn is_english_word(v: &[u8], params: &ValidatorParams) -> bool {
         && english_bigram_share(v) >= params.english_word_share
 }
 
-/// `-principals`, `_session`, `.default.`: an English word with separators
-/// around it, a fragment code joins to a name (`token += "-principals"`).
 /// `long-and-random-alphanumeric-string`, `change_me_to_something_secret`:
 /// three or more letter-only parts joined by `-` or `_`, each a short word
 /// or an English one, two of them long. A machine-made secret, token or key
@@ -602,6 +607,8 @@ fn is_word_phrase(v: &[u8], params: &ValidatorParams) -> bool {
     long_words >= 2 && long_words + short == parts.len()
 }
 
+/// `-principals`, `_session`, `.default.`: an English word with separators
+/// around it, a fragment code joins to a name (`token += "-principals"`).
 fn is_punctuated_word(v: &[u8], params: &ValidatorParams) -> bool {
     let sep = |b: &u8| matches!(b, b'-' | b'_' | b'.');
     let start = v.iter().position(|b| !sep(b)).unwrap_or(v.len());
@@ -847,9 +854,6 @@ pub fn reject_url_password(
     None
 }
 
-/// `[AuthenticationResponseJSON]`, `[your api key]`: documentation names
-/// the value it stands for in square brackets, as others use `<…>`. Only
-/// letters and separators inside: no digit, no symbol a password holds.
 /// `1*tchar`, `*DIGIT`, `2*4HEXDIG`: the repetition of a named element in
 /// an RFC's ABNF grammar (`token = 1*tchar`), which source comments and
 /// docs quote.
@@ -866,6 +870,9 @@ fn is_abnf_repetition(v: &[u8]) -> bool {
             .all(|&b| b.is_ascii_alphanumeric() || b == b'-')
 }
 
+/// `[AuthenticationResponseJSON]`, `[your api key]`: documentation names
+/// the value it stands for in square brackets, as others use `<…>`. Only
+/// letters and separators inside: no digit, no symbol a password holds.
 fn is_bracketed_name(v: &[u8]) -> bool {
     let [b'[', inner @ .., b']'] = v else {
         return false;

@@ -531,18 +531,21 @@ mod tests {
         assert_eq!(kind(b""), None);
     }
 
-    /// Keeps the errors a source reports; ignores the rest.
+    /// Keeps the paths of the blobs and the errors a source reports;
+    /// ignores the rest.
     #[derive(Default)]
-    struct Errors(std::sync::Mutex<Vec<crate::Error>>);
+    struct Seen(std::sync::Mutex<(Vec<String>, Vec<crate::Error>)>);
 
-    impl Sink for Errors {
-        fn blob(&self, _: Blob<'_>) {}
+    impl Sink for Seen {
+        fn blob(&self, blob: Blob<'_>) {
+            self.0.lock().unwrap().0.push(blob.path.to_string());
+        }
         fn tracked(&self, _: &str, _: Option<(&super::super::CommitInfo, usize)>) {}
         fn untracked(&self, _: &str) {}
         fn skipped(&self, _: &str, _: Skip) {}
         fn warn(&self, _: String) {}
         fn error(&self, error: crate::Error) {
-            self.0.lock().unwrap().push(error);
+            self.0.lock().unwrap().1.push(error);
         }
     }
 
@@ -555,7 +558,7 @@ mod tests {
         // Cut in the middle of the deflate stream.
         bytes.truncate(bytes.len() / 2);
         let limits = Limits::new(4, 1 << 20);
-        let sink = Errors::default();
+        let sink = Seen::default();
         expand(
             "a.gz",
             &bytes,
@@ -564,7 +567,7 @@ mod tests {
             &Budget::new(&limits),
             &sink,
         );
-        let errors = sink.0.into_inner().unwrap();
+        let (_, errors) = sink.0.into_inner().unwrap();
         assert_eq!(errors.len(), 1, "{errors:?}");
         let e = &errors[0];
         assert!(e.to_string().starts_with("a.gz"), "{e}");
@@ -572,35 +575,11 @@ mod tests {
         assert!(source.downcast_ref::<io::Error>().is_some(), "{source:?}");
     }
 
-    /// Keeps the paths of the blobs and the errors a source reports.
-    #[derive(Default)]
-    struct Seen(std::sync::Mutex<(Vec<String>, Vec<String>)>);
-
-    impl Sink for Seen {
-        fn blob(&self, blob: Blob<'_>) {
-            self.0.lock().unwrap().0.push(blob.path.to_string());
-        }
-        fn tracked(&self, _: &str, _: Option<(&super::super::CommitInfo, usize)>) {}
-        fn untracked(&self, _: &str) {}
-        fn skipped(&self, _: &str, _: Skip) {}
-        fn warn(&self, _: String) {}
-        fn error(&self, error: crate::Error) {
-            self.0.lock().unwrap().1.push(error.to_string());
-        }
-    }
-
     #[test]
     fn a_tar_with_a_signed_header_checksum_is_opened() {
         // A ustar entry first (what marks the stream as a tar), then one
         // that old HP-UX tar wrote.
-        let mut first = tar::Builder::new(Vec::new());
-        let mut header = tar::Header::new_ustar();
-        header.set_size(2);
-        header.set_cksum();
-        first
-            .append_data(&mut header, "a.txt", &b"a\n"[..])
-            .unwrap();
-        let mut bytes = first.into_inner().unwrap();
+        let mut bytes = tar_checksum::tests::ustar_tar("a.txt", b"a\n");
         bytes.truncate(bytes.len() - 1024);
         let name = "misc/signed-\u{e9}.env".as_bytes();
         bytes.extend(tar_checksum::tests::signed_checksum_tar(name, b"TOKEN=x\n"));
@@ -615,7 +594,7 @@ mod tests {
             &sink,
         );
         let (blobs, errors) = sink.0.into_inner().unwrap();
-        assert_eq!(errors, Vec::<String>::new());
+        assert!(errors.is_empty(), "{errors:?}");
         assert_eq!(blobs, ["old.tar!a.txt", "old.tar!misc/signed-\u{e9}.env"]);
     }
 

@@ -122,6 +122,16 @@ pub(super) mod tests {
         tar
     }
 
+    /// A one-file tar the `tar` crate writes, end blocks included.
+    pub fn ustar_tar(name: &str, body: &[u8]) -> Vec<u8> {
+        let mut tar = tar::Builder::new(Vec::new());
+        let mut header = tar::Header::new_ustar();
+        header.set_size(body.len() as u64);
+        header.set_cksum();
+        tar.append_data(&mut header, name, body).unwrap();
+        tar.into_inner().unwrap()
+    }
+
     fn read_all(tar: impl Read) -> io::Result<Vec<(Vec<u8>, Vec<u8>)>> {
         let mut out = Vec::new();
         for entry in tar::Archive::new(tar).entries()? {
@@ -147,12 +157,7 @@ pub(super) mod tests {
 
     #[test]
     fn other_blocks_pass_through_unchanged() {
-        let mut ok = tar::Builder::new(Vec::new());
-        let mut header = tar::Header::new_gnu();
-        header.set_size(3);
-        header.set_cksum();
-        ok.append_data(&mut header, "a.txt", &b"abc"[..]).unwrap();
-        let ok = ok.into_inner().unwrap();
+        let ok = ustar_tar("a.txt", b"abc");
         // Fed one byte at a time, a valid archive comes out byte for byte.
         struct Trickle<'a>(&'a [u8]);
         impl Read for Trickle<'_> {
