@@ -378,4 +378,47 @@ mod tests {
         let s = Secret::new("hunter2hunter2hunter2");
         assert!(!format!("{s:?} {s}").contains("hunter2hunter2"));
     }
+
+    /// A whole finding's `Debug` (what a log line, `dbg!` or a panic shows)
+    /// holds neither its secret, nor another secret on its line, nor its
+    /// two-part partner, even with the fingerprint computed.
+    #[test]
+    fn debug_of_a_finding_shows_no_secret() {
+        let key = "Zq8vNw3kLxP2mR7tYb5cHd9fJg4h";
+        let other = "Mn2pQr8sTv3wXy7zAB1CD5EF";
+        let text = format!("client = Client(key=\"{key}\", secret=\"{other}\")");
+        let at = text.find(key).unwrap();
+        let other_at = text.find(other).unwrap();
+        let rule = Arc::new(RuleMeta {
+            id: "example-key".into(),
+            provider_id: "example".into(),
+            provider: "Example".into(),
+            description: "an example key".into(),
+            confidence: Confidence::High,
+            severity: Severity::High,
+            help: String::new(),
+            url: None,
+            tags: Vec::new(),
+        });
+        let location = Location {
+            path: "client.py".into(),
+            line: 1,
+            column: at + 1,
+            end_line: 1,
+            end_column: at + key.len() + 1,
+        };
+        let context = LineContext::new(
+            text.clone(),
+            at..at + key.len(),
+            std::iter::once(other_at..other_at + other.len()).collect(),
+        );
+        let mut finding = Finding::new(rule, location, Secret::new(key), context);
+        finding.partner = Some(Secret::new(other));
+        let _ = finding.fingerprint();
+        let shown = format!("{finding:?} {finding:#?}");
+        assert!(shown.contains("client.py"), "{shown}");
+        for hidden in [&key[4..], &other[4..]] {
+            assert!(!shown.contains(hidden), "{hidden} in {shown}");
+        }
+    }
 }

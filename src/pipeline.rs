@@ -130,7 +130,7 @@ fn scan_into(plan: &ScanPlan, sink: &Collector<'_>) -> Result<()> {
             git::staged::scan(&repo, plan.max_file_size, *whole_files, sink)?;
         }
         Mode::History { repo, selection } => {
-            let found = git::discover(repo).ok_or_else(|| Error::NotARepository {
+            let found = git::discover(repo)?.ok_or_else(|| Error::NotARepository {
                 path: repo.clone(),
                 needed: "`keylint scan --history` and `keylint scan --range` need one",
             })?;
@@ -173,6 +173,38 @@ impl Judged {
         self.reported
             .iter_mut()
             .chain(self.suppressed.iter_mut().map(|s| &mut s.finding))
+    }
+
+    /// Marks every finding as inside a file whose name is the first
+    /// `within` bytes of its path (an archive member, a notebook cell),
+    /// unless a deeper level already did.
+    fn set_within(&mut self, within: usize) {
+        for f in self.all_mut() {
+            f.within.get_or_insert(within);
+        }
+    }
+
+    /// The fingerprints of what was reported and what was accepted.
+    fn fingerprints(&self) -> (HashSet<Fingerprint>, HashSet<Fingerprint>) {
+        let reported = self.reported.iter().map(|f| f.fingerprint().clone());
+        let accepted = self
+            .suppressed
+            .iter()
+            .map(|s| s.finding.fingerprint().clone());
+        (reported.collect(), accepted.collect())
+    }
+}
+
+/// Each finding's GitHub line hash, from one pass over the blob `bytes`
+/// they were found in.
+fn fill_line_hashes<'a>(bytes: &[u8], findings: impl Iterator<Item = &'a mut Finding>) {
+    let mut all: Vec<&mut Finding> = findings.collect();
+    if all.is_empty() {
+        return;
+    }
+    let lines: Vec<usize> = all.iter().map(|f| f.location.line).collect();
+    for (f, h) in all.iter_mut().zip(line_hash::line_hashes(bytes, &lines)) {
+        f.line_hash = h;
     }
 }
 
@@ -289,17 +321,8 @@ impl<'p> Collector<'p> {
         if self.plan.verify.is_some() {
             self.find_partners(&mut out.reported, whole);
         }
-        if self.plan.line_hashes() && !(out.reported.is_empty() && out.suppressed.is_empty()) {
-            // One pass over the blob for all of its findings.
-            let mut all: Vec<&mut Finding> = out
-                .reported
-                .iter_mut()
-                .chain(out.suppressed.iter_mut().map(|s| &mut s.finding))
-                .collect();
-            let lines: Vec<usize> = all.iter().map(|f| f.location.line).collect();
-            for (f, h) in all.iter_mut().zip(line_hash::line_hashes(whole, &lines)) {
-                f.line_hash = h;
-            }
+        if self.plan.line_hashes() {
+            fill_line_hashes(whole, out.all_mut());
         }
         out
     }
@@ -333,17 +356,7 @@ impl<'p> Collector<'p> {
         (old_span, new_span): (Range<usize>, Range<usize>),
     ) -> Judged {
         if touches_marker(older, old_span, bytes, new_span.clone()) {
-            let old = self.consider(path, older, older);
-            let reported: HashSet<Fingerprint> = old
-                .reported
-                .iter()
-                .map(|f| f.fingerprint().clone())
-                .collect();
-            let accepted: HashSet<Fingerprint> = old
-                .suppressed
-                .iter()
-                .map(|s| s.finding.fingerprint().clone())
-                .collect();
+            let (reported, accepted) = self.consider(path, older, older).fingerprints();
             let mut now = self.consider(path, bytes, bytes);
             // Reported now and not before is new, even when the older
             // version allowed it (that is the re-activation); a secret the
@@ -433,8 +446,15 @@ impl<'p> Collector<'p> {
             Some(p) if !p.as_os_str().is_empty() => p,
             _ => Path::new("."),
         };
-        let Some(repo) = git::discover(dir) else {
-            return Ok(());
+        // A repository that is there but cannot be opened is an error the
+        // run remembers: the files were scanned, git's checks were not.
+        let repo = match git::discover(dir) {
+            Ok(Some(repo)) => repo,
+            Ok(None) => return Ok(()),
+            Err(e) => {
+                self.error(e);
+                return Ok(());
+            }
         };
         let Some(tracked) = Tracked::read(&repo)? else {
             return Ok(());
@@ -557,10 +577,7 @@ impl Collector<'_> {
         };
         if let Some(cells) = notebook::cells(path, bytes) {
             let mut found = self.judge_cells(path, bytes, &cells, &origin);
-            let n = within.unwrap_or(path.len());
-            for f in found.all_mut() {
-                f.within.get_or_insert(n);
-            }
+            found.set_within(within.unwrap_or(path.len()));
             return self.keep(found, commit);
         }
         // What a version changed against its older one (`Some(None)`:
@@ -587,13 +604,7 @@ impl Collector<'_> {
                             diff::changed_spans(older, bytes)
                                 .is_some_and(|(o, n)| touches_marker(older, o, bytes, n))
                         })
-                        .map(|older| {
-                            self.consider(path, older, older)
-                                .reported
-                                .iter()
-                                .map(|f| f.fingerprint().clone())
-                                .collect::<HashSet<Fingerprint>>()
-                        });
+                        .map(|older| self.consider(path, older, older).fingerprints().0);
                     let on_added = |f: &Finding| {
                         added.iter().any(|r| {
                             *r.start() <= f.location.end_line && f.location.line <= *r.end()
@@ -627,9 +638,7 @@ impl Collector<'_> {
             self.decoded(path, bytes, &origin, search, &mut found);
         }
         if let Some(n) = within {
-            for f in found.all_mut() {
-                f.within.get_or_insert(n);
-            }
+            found.set_within(n);
         }
         self.keep(found, commit);
     }
@@ -723,13 +732,7 @@ impl Collector<'_> {
         };
         found.retain(|f| !overlaps_hit(f));
         if self.plan.line_hashes() {
-            let lines: Vec<usize> = decoded.iter().map(|f| f.location.line).collect();
-            for (f, h) in decoded
-                .iter_mut()
-                .zip(line_hash::line_hashes(bytes, &lines))
-            {
-                f.line_hash = h;
-            }
+            fill_line_hashes(bytes, decoded.iter_mut());
         }
         found.reported.extend(decoded);
         // A base64 run shown beside another finding gives its secret away

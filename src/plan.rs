@@ -108,6 +108,23 @@ pub fn load_config(
     }
 }
 
+/// The `.keylintignore` that goes with `config`: beside it when there is a
+/// config file (so a scan run from a subdirectory and `explain` of a file
+/// there read the same one), else the nearest one above `start`; none with
+/// `--no-config`.
+pub fn find_ignore_file(
+    config: Option<&crate::filter::config::Config>,
+    start: &std::path::Path,
+    no_config: bool,
+) -> Option<std::path::PathBuf> {
+    use crate::filter::{baseline::IGNORE_FILE, config};
+    match config {
+        _ if no_config => None,
+        Some(c) => Some(c.root.join(IGNORE_FILE)).filter(|p| p.is_file()),
+        None => config::discover(start, IGNORE_FILE),
+    }
+}
+
 /// The rules in effect: the built-in ones (or those in `rules_dir`), with
 /// the config's extra rules, `disable` and overrides applied, compiled.
 pub fn load_scanner(

@@ -3,7 +3,7 @@
 
 use super::print_diagnostics;
 use crate::cli::{ExplainArgs, ExplainFormat};
-use keylint::filter::{baseline, config, Filters};
+use keylint::filter::{baseline, Filters};
 use keylint::pipeline;
 use keylint::plan::{self, Mode, Output, ScanPlan};
 use keylint::report::{self, RenderOptions};
@@ -18,7 +18,7 @@ pub fn run(args: &ExplainArgs) -> anyhow::Result<ExitCode> {
     let config = plan::load_config(args.config.as_deref(), &file, false)?;
     let scanner = plan::load_scanner(config.as_ref(), None)?;
     let mut accepted = Vec::new();
-    if let Some(p) = config::discover(&file, baseline::IGNORE_FILE) {
+    if let Some(p) = plan::find_ignore_file(config.as_ref(), &file, false) {
         accepted.push(baseline::Accepted::read_ignore_file(&p)?);
     }
     let plan = ScanPlan {

@@ -23,9 +23,7 @@ pub fn run(args: &HookArgs) -> anyhow::Result<ExitCode> {
 
 /// The hooks directory git uses: `core.hooksPath` if set, else `.git/hooks`.
 fn hooks_dir() -> anyhow::Result<PathBuf> {
-    let repo = keylint::source::git::open_from_env().map_err(|_| {
-        anyhow::anyhow!("not a git repository: run `keylint hook install` inside a work tree")
-    })?;
+    let repo = keylint::source::git::open_from_env()?;
     Ok(keylint::source::git::hooks_dir(&repo))
 }
 
@@ -143,7 +141,8 @@ fn run_hook(extra: &[String]) -> anyhow::Result<ExitCode> {
 /// make network calls the user did not ask for in the config.
 fn verify_policy(args: &mut crate::cli::ScanArgs) -> anyhow::Result<()> {
     let cwd = std::env::current_dir()?;
-    let in_hook = keylint::plan::load_config(None, &cwd, false)?.is_some_and(|c| c.verify.in_hook);
+    let in_hook = keylint::plan::load_config(args.config.as_deref(), &cwd, args.no_config)?
+        .is_some_and(|c| c.verify.in_hook);
     if in_hook {
         args.verify = true;
     } else if args.verifies() {

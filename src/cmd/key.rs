@@ -610,7 +610,7 @@ fn providers(resolver: &Resolver) -> anyhow::Result<ExitCode> {
 
 /// A key file inside a git work tree is one `git add` from a leak.
 fn git_warning(path: &std::path::Path) -> Option<String> {
-    let repo = keylint::source::git::discover(path.parent()?)?;
+    let repo = keylint::source::git::discover(path.parent()?).ok()??;
     let tracked = keylint::source::git::worktree::Tracked::read(&repo).ok()??;
     let rel = tracked.relative(path)?;
     let workdir = tracked.workdir.display();

@@ -4,7 +4,7 @@
 use super::{print_diagnostics, FOUND};
 use crate::cli::{ColorChoice, FailOn, Format, ScanArgs};
 use anyhow::Context;
-use keylint::filter::{baseline, config, Filters};
+use keylint::filter::{baseline, Filters};
 use keylint::finding::{Finding, Level};
 use keylint::pipeline::{self, Progress, ScanResult};
 use keylint::plan::{self, Mode, Output, ScanPlan};
@@ -268,12 +268,7 @@ fn plan_from(args: &ScanArgs) -> anyhow::Result<ScanPlan> {
     if let Some(b) = &args.baseline {
         accepted.push(baseline::Accepted::read_baseline(b)?);
     }
-    let ignore_file = match &config {
-        _ if args.no_config => None,
-        Some(c) => Some(c.root.join(baseline::IGNORE_FILE)).filter(|p| p.is_file()),
-        None => config::discover(start, baseline::IGNORE_FILE),
-    };
-    if let Some(path) = ignore_file {
+    if let Some(path) = plan::find_ignore_file(config.as_ref(), start, args.no_config) {
         accepted.push(baseline::Accepted::read_ignore_file(&path)?);
     }
     let mode = if args.staged {
@@ -306,12 +301,12 @@ fn plan_from(args: &ScanArgs) -> anyhow::Result<ScanPlan> {
     let color = match args.color {
         ColorChoice::Always => true,
         ColorChoice::Never => false,
+        // anstream reads the terminal and the conventions (NO_COLOR,
+        // CLICOLOR, CLICOLOR_FORCE, TERM=dumb, CI) as clap does.
         ColorChoice::Auto => {
             args.output.is_none()
                 && format == report::Format::Human
-                && std::io::stdout().is_terminal()
-                && std::env::var_os("NO_COLOR").is_none()
-                && std::env::var("TERM").map_or(true, |t| t != "dumb")
+                && anstream::AutoStream::choice(&std::io::stdout()) != anstream::ColorChoice::Never
         }
     };
     let verify = args.verifies().then(|| match &config {

@@ -259,7 +259,7 @@ fn not_a_repository_is_an_error() {
         .stderr(predicate::str::contains("not a git repository"))
         // The hint names commands that exist.
         .stderr(predicate::str::contains(
-            "`keylint scan --staged` and `keylint hook run` need one",
+            "`keylint scan --staged` and `keylint hook` need one",
         ))
         .stderr(predicate::str::contains("`keylint scan PATH` scans files"));
     keylint()
@@ -362,4 +362,39 @@ fn hook_install_honours_core_hooks_path() {
         .assert()
         .success();
     assert!(t.path().join("githooks/pre-commit").exists());
+}
+
+/// A repository that is there but cannot be opened is not "no repository":
+/// the files are still scanned, git's tracked-file check could not run, and
+/// the run says so and exits 2 instead of a silent all-clear.
+#[test]
+fn a_broken_repository_is_an_error_not_an_all_clear() {
+    let t = repo();
+    t.write(".env", "APP_MODE=dev\n");
+    git(&t, &["add", ".env"]);
+    git(&t, &["commit", "-qm", "env"]);
+    let clean = t.scan_json(&[]);
+    assert_eq!(
+        (clean.code, clean.findings.len()),
+        (1, 1),
+        "{}",
+        clean.stderr
+    );
+    std::fs::write(t.path().join(".git/config"), "[core\n\tbare = ???\n").unwrap();
+    let broken = t.scan_json(&[]);
+    assert_eq!(broken.code, 2, "{}", broken.stderr);
+    assert!(
+        broken
+            .stderr
+            .contains("a git repository is here but cannot be opened"),
+        "{}",
+        broken.stderr
+    );
+    keylint()
+        .current_dir(t.path())
+        .env_remove("GIT_DIR")
+        .args(["scan", "--staged"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("cannot be opened"));
 }

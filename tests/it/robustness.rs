@@ -237,6 +237,42 @@ mod objects {
         assert!(!scan.stderr.contains("partial clone"), "{}", scan.stderr);
     }
 
+    /// A pack git wrote, then cut short (a copy interrupted, a full disk):
+    /// the objects in the lost tail are errors the run reports, naming the
+    /// object, with the JSON report still written: never a panic or a clean
+    /// exit.
+    #[test]
+    fn a_truncated_pack_is_an_incomplete_scan_not_a_clean_one() {
+        let t = Tree::repo();
+        for i in 0..40u64 {
+            t.write(
+                &format!("m{i}.py"),
+                format!("# module {i}\n{}\n", random_alnum(i, 3000)),
+            );
+        }
+        t.write("late.py", format!("KEY = \"{}\"\n", fake_openai_key(77)));
+        t.git(&["add", "."]);
+        t.git(&["commit", "-qm", "modules"]);
+        t.git(&["repack", "-adq"]);
+        let pack = std::fs::read_dir(t.path().join(".git/objects/pack"))
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .find(|p| p.extension().is_some_and(|e| e == "pack"))
+            .expect("git repack wrote a pack");
+        let whole = t.scan_json(&["--history"]);
+        assert_eq!(whole.code, 1, "{}", whole.stderr);
+        let bytes = std::fs::read(&pack).unwrap();
+        let mut perms = std::fs::metadata(&pack).unwrap().permissions();
+        #[allow(clippy::permissions_set_readonly_false)]
+        perms.set_readonly(false);
+        std::fs::set_permissions(&pack, perms).unwrap();
+        std::fs::write(&pack, &bytes[..bytes.len() / 2]).unwrap();
+        let cut = t.scan_json(&["--history"]);
+        assert_eq!(cut.code, 2, "{}", cut.stderr);
+        assert!(!cut.stderr.contains("panicked"), "{}", cut.stderr);
+        assert!(cut.stderr.contains("truncated"), "{}", cut.stderr);
+    }
+
     #[test]
     fn a_missing_blob_makes_the_history_scan_incomplete() {
         let t = Tree::repo();

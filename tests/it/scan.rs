@@ -54,37 +54,16 @@ fn hidden_files_are_scanned_but_git_dir_and_ignored_files_are_not() {
     t.write(".git/config", format!("token = {key}\n"));
     t.write("build/out.txt", format!("{key}\n"));
     t.write(".ignore", "build/\n");
-    let out = t
-        .scan()
-        .args(["--format", "json"])
-        .assert()
-        .code(1)
-        .get_output()
-        .clone();
-    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
-    let paths: Vec<&str> = doc["findings"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|f| f["path"].as_str().unwrap())
-        .collect();
-    assert_eq!(paths, [".env"]);
+    let s = t.scan_json(&["--no-git"]);
+    assert_eq!((s.code, s.paths()), (1, vec![".env"]), "{}", s.stderr);
     // --no-ignore scans ignored files, still never .git/.
-    let out = t
-        .scan()
-        .args(["--format", "json", "--no-ignore"])
-        .assert()
-        .code(1)
-        .get_output()
-        .clone();
-    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
-    let paths: Vec<&str> = doc["findings"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|f| f["path"].as_str().unwrap())
-        .collect();
-    assert_eq!(paths, [".env", "build/out.txt"]);
+    let s = t.scan_json(&["--no-git", "--no-ignore"]);
+    assert_eq!(
+        (s.code, s.paths()),
+        (1, vec![".env", "build/out.txt"]),
+        "{}",
+        s.stderr
+    );
 }
 
 #[test]
@@ -99,19 +78,10 @@ fn binary_large_and_invalid_utf8_files_do_not_crash() {
     latin1.extend_from_slice(key.as_bytes());
     latin1.push(b'\n');
     t.write("latin1.txt", latin1);
-    let out = t
-        .scan()
-        .args(["--format", "json", "--max-file-size", "1MiB"])
-        .assert()
-        .code(1)
-        .get_output()
-        .clone();
-    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
-    let findings = doc["findings"].as_array().unwrap();
-    assert_eq!(findings.len(), 1, "{doc}");
-    assert_eq!(findings[0]["path"], "latin1.txt");
-    assert_eq!(doc["summary"]["skipped_binary"], 1);
-    assert_eq!(doc["summary"]["skipped_large"], 1);
+    let s = t.scan_json(&["--no-git", "--max-file-size", "1MiB"]);
+    assert_eq!((s.code, s.paths()), (1, vec!["latin1.txt"]), "{}", s.stderr);
+    assert_eq!(s.summary["skipped_binary"], 1);
+    assert_eq!(s.summary["skipped_large"], 1);
 }
 
 #[cfg(unix)]
@@ -227,21 +197,7 @@ fn inline_allow_comment_suppresses_only_its_line() {
             fake_openai_key(8)
         ),
     );
-    let out = t
-        .scan()
-        .args(["--format", "json"])
-        .assert()
-        .code(1)
-        .get_output()
-        .clone();
-    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
-    let lines: Vec<u64> = doc["findings"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|f| f["line"].as_u64().unwrap())
-        .collect();
-    assert_eq!(lines, [2]);
+    assert_eq!(t.scan_json(&["--no-git"]).places(), ["cfg.py:2"]);
 }
 
 #[test]
@@ -257,6 +213,26 @@ fn color_always_colours_and_never_does_not() {
         .assert()
         .code(1)
         .stdout(predicate::str::contains("\x1b[").not());
+    // Auto follows the conventions: CLICOLOR_FORCE colours a pipe,
+    // NO_COLOR wins over it, and a file written with --output never is.
+    t.scan()
+        .env("CLICOLOR_FORCE", "1")
+        .assert()
+        .code(1)
+        .stdout(predicate::str::contains("\x1b["));
+    t.scan()
+        .env("CLICOLOR_FORCE", "1")
+        .env("NO_COLOR", "1")
+        .assert()
+        .code(1)
+        .stdout(predicate::str::contains("\x1b[").not());
+    t.scan()
+        .env("CLICOLOR_FORCE", "1")
+        .args(["--output", "report.txt"])
+        .assert()
+        .code(1);
+    let written = std::fs::read_to_string(t.path().join("report.txt")).unwrap();
+    assert!(!written.contains('\x1b'), "{written}");
 }
 
 #[test]

@@ -63,11 +63,11 @@ pub fn scan(repo: &gix::Repository, opts: &Options, sink: &dyn Sink) -> Result<(
     let shared = repo.clone().into_sync();
     let packs = Packs::open(repo);
     let mut objects = PackReader::new(packs.clone(), thread_handle(&shared));
-    let Some(walk) = Walk::plan(repo, &opts.selection, &mut objects)? else {
+    let Some(walk) = Walk::plan(repo, &opts.selection, &mut objects, sink)? else {
         return Ok(()); // no commit yet
     };
     let commits = commits_oldest_first(&mut objects, &walk.tips, &walk.hidden)?;
-    let found = walk_trees(&shared, &packs, &commits, walk.seen, opts.threads)?;
+    let found = walk_trees(&shared, &packs, &commits, walk.seen, opts.threads, sink)?;
     if found.skipped_submodules > 0 {
         sink.warn(format!(
             "{} submodule entr(ies) skipped: scan each submodule's repository on its own",
@@ -171,6 +171,7 @@ impl Walk {
         repo: &gix::Repository,
         selection: &Selection,
         objects: &mut PackReader,
+        sink: &dyn Sink,
     ) -> Result<Option<Walk>> {
         let mut walk = Walk {
             tips: Vec::new(),
@@ -235,8 +236,9 @@ impl Walk {
                     seen: &mut walk.seen,
                     found: &mut files,
                     skipped_submodules: 0,
+                    sink,
                 }
-                .collect_new(base_tree, "")?;
+                .collect_new(base_tree, "");
                 walk.base_files = files.into_iter().map(|(oid, path)| (path, oid)).collect();
             }
         }
@@ -258,6 +260,7 @@ fn walk_trees(
     commits: &[(ObjectId, ObjectId)],
     seen: Seen,
     threads: usize,
+    sink: &dyn Sink,
 ) -> Result<WalkRun> {
     let run_len = commits.len().div_ceil(threads.max(1)).max(1);
     let runs: Vec<Result<WalkRun>> = std::thread::scope(|s| {
@@ -276,8 +279,9 @@ fn walk_trees(
                             seen: &mut seen,
                             found: &mut found,
                             skipped_submodules: 0,
+                            sink,
                         };
-                        tree_walk.collect_new(*tree, "")?;
+                        tree_walk.collect_new(*tree, "");
                         result.skipped_submodules += tree_walk.skipped_submodules;
                         let order = k * run_len + i;
                         result
@@ -429,21 +433,33 @@ struct TreeWalk<'a> {
     /// New blobs and their paths, in tree order.
     found: &'a mut Vec<(ObjectId, String)>,
     skipped_submodules: usize,
+    /// Where a tree that cannot be read goes: an error the run remembers,
+    /// while the rest of the history is still walked.
+    sink: &'a dyn Sink,
 }
 
 impl TreeWalk<'_> {
     /// Records the blobs under `tree` not seen before, descending only into
-    /// subtrees not seen before.
-    fn collect_new(&mut self, tree: ObjectId, prefix: &str) -> Result<()> {
+    /// subtrees not seen before. A tree that cannot be read or parsed is
+    /// reported to the sink and its entries (from the bad one on) left out.
+    fn collect_new(&mut self, tree: ObjectId, prefix: &str) {
         if !self.seen.trees.insert(tree) {
-            return Ok(());
+            return;
         }
-        let data = self.objects.read(&tree).map_err(|e| {
-            read_error("tree", &tree, e).at(if prefix.is_empty() { "/" } else { prefix })
-        })?;
+        let at = if prefix.is_empty() { "/" } else { prefix };
+        let data = match self.objects.read(&tree) {
+            Ok(data) => data,
+            Err(e) => return self.sink.error(read_error("tree", &tree, e).at(at)),
+        };
         let mut subtrees = Vec::new();
         for entry in gix::objs::TreeRefIter::from_bytes(&data, tree.kind()) {
-            let entry = entry.map_err(|e| parse_error("tree", &tree, e))?;
+            let entry = match entry {
+                Ok(entry) => entry,
+                Err(e) => {
+                    self.sink.error(parse_error("tree", &tree, e).at(at));
+                    break;
+                }
+            };
             let mode = entry.mode;
             let path = || {
                 let name = String::from_utf8_lossy(entry.filename);
@@ -466,8 +482,7 @@ impl TreeWalk<'_> {
         }
         drop(data);
         for (oid, path) in subtrees {
-            self.collect_new(oid, &path)?;
+            self.collect_new(oid, &path);
         }
-        Ok(())
     }
 }

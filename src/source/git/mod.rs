@@ -25,15 +25,46 @@ fn open_options() -> gix::open::Options {
         .config_overrides([format!("gitoxide.objects.allocLimit={MAX_OBJECT_BYTES}")])
 }
 
-/// The repository holding `path`, if any.
-pub fn discover(path: &Path) -> Option<gix::Repository> {
+/// The repository holding `path`: `None` when there is none, an error when
+/// there is one that cannot be opened (a scan that quietly skipped git's
+/// checks there would be a false all-clear).
+pub fn discover(path: &Path) -> Result<Option<gix::Repository>> {
+    if no_repository_above(path) {
+        return Ok(None);
+    }
     let trust = gix::sec::trust::Mapping {
         full: open_options(),
         reduced: open_options(),
     };
     gix::ThreadSafeRepository::discover_opts(path, Default::default(), trust)
-        .ok()
-        .map(Into::into)
+        .map(|repo| Some(repo.into()))
+        .map_err(|e| cannot_open(path, e))
+}
+
+/// Whether discovery from `path` found no repository at all (as opposed to
+/// one it could not use).
+fn no_repository_above(path: &Path) -> bool {
+    use gix::discover::upwards::Error as Upwards;
+    gix::discover::upwards(path).is_err_and(|e| {
+        matches!(
+            e.downcast_any_ref::<Upwards>(),
+            Some(
+                Upwards::NoGitRepository { .. }
+                    | Upwards::NoGitRepositoryWithinCeiling { .. }
+                    | Upwards::NoGitRepositoryWithinFs { .. }
+            )
+        )
+    })
+}
+
+fn cannot_open(path: &Path, source: impl Into<crate::error::Cause>) -> Error {
+    Error::git(
+        format!(
+            "{}: a git repository is here but cannot be opened; repair it (`git fsck`) or scan with --no-git",
+            path.display()
+        ),
+        source,
+    )
 }
 
 /// The repository a hook runs in: `GIT_DIR`, `GIT_WORK_TREE` and
@@ -50,9 +81,20 @@ pub fn open_from_env() -> Result<gix::Repository> {
         trust,
     )
     .map(Into::into)
-    .map_err(|_| Error::NotARepository {
-        path: std::env::current_dir().unwrap_or_default(),
-        needed: "`keylint scan --staged` and `keylint hook run` need one: run them inside a git work tree",
+    .map_err(|e| {
+        let here = std::env::current_dir().unwrap_or_default();
+        // Without GIT_DIR, "no repository above here" is the usual reason;
+        // anything else (a broken repository, GIT_DIR naming a wrong
+        // place) keeps gix's error.
+        let none_here = std::env::var_os("GIT_DIR").is_none() && no_repository_above(&here);
+        if none_here {
+            Error::NotARepository {
+                path: here,
+                needed: "`keylint scan --staged` and `keylint hook` need one: run them inside a git work tree",
+            }
+        } else {
+            cannot_open(&here, e)
+        }
     })
 }
 

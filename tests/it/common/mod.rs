@@ -100,6 +100,13 @@ pub struct Scan {
 }
 
 impl Scan {
+    /// The path of each finding.
+    pub fn paths(&self) -> Vec<&str> {
+        self.findings
+            .iter()
+            .map(|f| f["path"].as_str().unwrap_or(""))
+            .collect()
+    }
     /// `path:line` of each finding.
     pub fn places(&self) -> Vec<String> {
         self.findings
