@@ -2,8 +2,7 @@
 //! in a [`Secret`], whose `Debug` and `Display` print only the redacted form,
 //! so no log line, error or panic message can leak it by accident.
 
-use crate::rules::{Confidence, Severity};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use std::fmt;
 use std::ops::Range;
 use std::sync::{Arc, OnceLock};
@@ -193,6 +192,51 @@ impl fmt::Debug for LineContext {
     }
 }
 
+/// How sure a match is a real credential. Orders findings when spans overlap.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default, Deserialize, Serialize,
+)]
+#[serde(rename_all = "lowercase")]
+pub enum Confidence {
+    Low,
+    #[default]
+    Medium,
+    High,
+}
+
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default, Deserialize, Serialize,
+)]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    Low,
+    Medium,
+    #[default]
+    High,
+    Critical,
+}
+
+impl Confidence {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Confidence::Low => "low",
+            Confidence::Medium => "medium",
+            Confidence::High => "high",
+        }
+    }
+}
+
+impl Severity {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Severity::Low => "low",
+            Severity::Medium => "medium",
+            Severity::High => "high",
+            Severity::Critical => "critical",
+        }
+    }
+}
+
 /// What a finding needs to know about the rule that produced it. Shared, so
 /// findings stay cheap to clone.
 #[derive(Debug, Clone, PartialEq)]
@@ -261,7 +305,7 @@ pub struct Finding {
     /// while the file's bytes are at hand when the report needs it (SARIF).
     pub line_hash: Option<String>,
     /// What the provider said about the key, with `--verify`.
-    pub validation: Option<crate::verify::Validation>,
+    pub validation: Option<crate::validation::Validation>,
     /// The other half of a two-part credential found near this one, kept
     /// (with `--verify` only) for its validator.
     pub partner: Option<Secret>,

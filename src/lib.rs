@@ -13,12 +13,16 @@ pub mod filter;
 pub mod finding;
 pub mod fingerprint;
 pub mod keys;
+pub mod lines;
 pub mod pipeline;
 pub mod plan;
+pub mod quiet;
 pub mod report;
 pub mod rules;
 pub mod scan;
 pub mod source;
+pub mod validation;
+pub mod verdict;
 pub mod verify;
 
 pub use error::{Error, Result};

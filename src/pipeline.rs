@@ -4,17 +4,18 @@
 //! remembered, not fatal: the outcome carries the errors and the binary
 //! exits 2 when there are any and no finding.
 
-use crate::filter::{inline, Suppression};
+use crate::filter::inline;
 use crate::finding::{CommitInfo, Finding, Fingerprint, Location};
+use crate::lines::{self, LineIndex};
 use crate::plan::{Mode, ScanPlan};
 use crate::report::{line_hash, Summary};
 use crate::scan::credential_files::CredentialFiles;
-use crate::scan::lines::{self, LineIndex};
-use crate::scan::{DropReason, Verdict};
+use crate::scan::Verdict;
 use crate::source::archive::{self, Budget};
 use crate::source::git::{self, diff, lfs, worktree::Tracked};
 use crate::source::{encoded, notebook};
 use crate::source::{fs, is_binary, Blob, Origin, Sink, Skip, Stats};
+pub use crate::verdict::{Considered, Outcome, Suppressed};
 use crate::{Error, Result};
 use std::collections::{HashMap, HashSet};
 use std::ops::{Range, RangeInclusive};
@@ -22,30 +23,6 @@ use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
-
-/// What became of one candidate, for `--explain`.
-#[derive(Debug, Clone, PartialEq)]
-pub enum Outcome {
-    Reported,
-    /// Reported by the rules, accepted by the user: an inline marker, the
-    /// config's allow-lists, a baseline.
-    Allowed(String),
-    Dropped(DropReason),
-}
-
-/// A candidate with its finding (location, redacted line) and outcome.
-#[derive(Debug, Clone)]
-pub struct Considered {
-    pub finding: Finding,
-    pub outcome: Outcome,
-}
-
-/// A finding the rules report and the user accepted, with where and why.
-#[derive(Debug, Clone)]
-pub struct Suppressed {
-    pub finding: Finding,
-    pub suppression: Suppression,
-}
 
 /// How far a running scan has got, for a progress line.
 #[derive(Debug, Clone, Copy)]
@@ -774,7 +751,7 @@ impl Collector<'_> {
                 continue;
             }
             // What a context can show: the whole line when short, else a
-            // window around the finding (see `scan::lines`).
+            // window around the finding (see `crate::lines`).
             let reach = lines::SHOWN_REACH;
             let from = near.partition_point(|n| {
                 (n.0, n.1) < (l.line, l.column.saturating_sub(reach + longest))

@@ -67,7 +67,7 @@ impl Accepted {
                 format!("{origin}:{}", e.line()),
                 format!(
                     "not a keylint baseline ({}); write one with --write-baseline",
-                    crate::filter::config::quiet_message(&e.to_string())
+                    crate::quiet::quiet_message(&e.to_string())
                 ),
             )
         })?;

@@ -97,7 +97,7 @@ impl Project {
                 .map(|s| text[..s.start.min(text.len())].matches('\n').count() + 1);
             Error::config(
                 format!("{shown}{}", line.map_or(String::new(), |l| format!(":{l}"))),
-                crate::filter::config::quiet_message(e.message()),
+                crate::quiet::quiet_message(e.message()),
             )
         })?;
         fn section<T: for<'de> Deserialize<'de> + Default>(
@@ -110,10 +110,7 @@ impl Project {
                 Some(v) => v.try_into().map_err(|e: toml::de::Error| {
                     Error::config(
                         shown,
-                        format!(
-                            "[{name}]: {}",
-                            crate::filter::config::quiet_message(e.message())
-                        ),
+                        format!("[{name}]: {}", crate::quiet::quiet_message(e.message())),
                     )
                 }),
             }

@@ -29,7 +29,7 @@ pub fn parse_key(text: &str, spec: &ConfigFileSpec, shown: &str) -> Result<Optio
                     format!("{shown}:{}", e.line()),
                     format!(
                         "not valid JSON: {}",
-                        crate::filter::config::quiet_message(&e.to_string())
+                        crate::quiet::quiet_message(&e.to_string())
                     ),
                 )
             })?;
@@ -48,7 +48,7 @@ pub fn parse_key(text: &str, spec: &ConfigFileSpec, shown: &str) -> Result<Optio
                     format!("{shown}:{line}"),
                     format!(
                         "not valid TOML: {}",
-                        crate::filter::config::quiet_message(e.message())
+                        crate::quiet::quiet_message(e.message())
                     ),
                 )
             })?;
@@ -110,7 +110,7 @@ pub fn write_key(path: &Path, spec: &ConfigFileSpec, key: &str) -> Result<()> {
                         paths::tilde(path),
                         format!(
                             "not valid TOML ({}); not overwriting it",
-                            crate::filter::config::quiet_message(e.message())
+                            crate::quiet::quiet_message(e.message())
                         ),
                     )
                 })?,

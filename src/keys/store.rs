@@ -343,7 +343,7 @@ fn parse(shown: &str, text: &str) -> Result<Contents> {
             format!("{shown}{}", line.map_or(String::new(), |l| format!(":{l}"))),
             format!(
                 "{}; fix or remove the file",
-                crate::filter::config::quiet_message(e.message())
+                crate::quiet::quiet_message(e.message())
             ),
         )
     })?;
@@ -355,9 +355,8 @@ fn parse(shown: &str, text: &str) -> Result<Contents> {
     }
     let bad = |table: &str, m: String| Error::config(shown, format!("[providers.{table}]: {m}"));
     // serde's message only: it may quote the value, which may be a key.
-    let unparsed = |table: &str, e: toml::de::Error| {
-        bad(table, crate::filter::config::quiet_message(e.message()))
-    };
+    let unparsed =
+        |table: &str, e: toml::de::Error| bad(table, crate::quiet::quiet_message(e.message()));
     let mut contents = Contents {
         salt: raw.salt,
         providers: BTreeMap::new(),

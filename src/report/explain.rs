@@ -2,7 +2,7 @@
 //! reported or dropped (placeholder, entropy, checksum, heuristics, overlap,
 //! inline allow, config allow-list, baseline). Secrets stay redacted.
 
-use crate::pipeline::{Considered, Outcome};
+use crate::verdict::{Considered, Outcome};
 use serde::Serialize;
 use std::io::{self, Write};
 

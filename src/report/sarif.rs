@@ -14,8 +14,8 @@
 use super::RenderOptions;
 use crate::filter::{Suppression, SuppressionKind};
 use crate::finding::{Finding, Fingerprint};
-use crate::pipeline::Suppressed;
 use crate::rules::{Confidence, RuleMeta, Severity};
+use crate::verdict::Suppressed;
 use crate::{Error, Result};
 use serde::Serialize;
 use serde_json::{json, Value};

@@ -90,7 +90,7 @@ impl CompiledRule {
 /// or allow-list may hold the very key it is about, and this message ends
 /// up in CI logs.
 fn regex_message(pattern: &str, e: &regex::Error) -> String {
-    crate::filter::config::regex_problem(pattern, e)
+    crate::quiet::regex_problem(pattern, e)
 }
 
 fn compile_matcher(pattern: &str) -> std::result::Result<Matcher, String> {

@@ -4,6 +4,7 @@
 pub mod compile;
 pub mod keywords;
 pub mod schema;
+pub mod verify_spec;
 pub mod vocabulary;
 
 pub use crate::finding::RuleMeta;
@@ -98,7 +99,7 @@ impl RuleSet {
             });
             Error::config(
                 format!("{origin}{at}"),
-                crate::filter::config::quiet_message(e.message()),
+                crate::quiet::quiet_message(e.message()),
             )
         })?;
         self.add(origin, file)

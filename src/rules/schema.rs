@@ -2,6 +2,7 @@
 //! config file). Pure serde types: no regex is compiled here, so the schema can
 //! be read, listed and validated separately from the engine.
 
+pub use crate::finding::{Confidence, Severity};
 use serde::{Deserialize, Serialize};
 
 /// One file in `rules/`: a provider (or family) and its detection rules.
@@ -163,9 +164,9 @@ pub struct RuleSpec {
     #[serde(default)]
     pub counter_examples: Vec<CounterExample>,
     /// How `--verify` asks the provider whether a found key is live
-    /// (`[rules.verify]`, see `crate::verify::spec`).
+    /// (`[rules.verify]`, see [`super::verify_spec`]).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub verify: Option<crate::verify::spec::VerifySpec>,
+    pub verify: Option<super::verify_spec::VerifySpec>,
 }
 
 /// A credential-shaped value published as public by its provider.
@@ -298,49 +299,4 @@ pub enum Validator {
     PemBody,
     /// A JWT: not one signed with a well-known or nearby placeholder key.
     ExampleJwt,
-}
-
-/// How sure a match is a real credential. Orders findings when spans overlap.
-#[derive(
-    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default, Deserialize, Serialize,
-)]
-#[serde(rename_all = "lowercase")]
-pub enum Confidence {
-    Low,
-    #[default]
-    Medium,
-    High,
-}
-
-#[derive(
-    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default, Deserialize, Serialize,
-)]
-#[serde(rename_all = "lowercase")]
-pub enum Severity {
-    Low,
-    Medium,
-    #[default]
-    High,
-    Critical,
-}
-
-impl Confidence {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Confidence::Low => "low",
-            Confidence::Medium => "medium",
-            Confidence::High => "high",
-        }
-    }
-}
-
-impl Severity {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Severity::Low => "low",
-            Severity::Medium => "medium",
-            Severity::High => "high",
-            Severity::Critical => "critical",
-        }
-    }
 }

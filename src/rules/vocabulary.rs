@@ -45,9 +45,8 @@ impl VocabularySpec {
 
     /// Parses and checks one vocabulary file.
     pub fn parse(origin: &str, text: &str) -> Result<Self> {
-        let spec: VocabularySpec = toml::from_str(text).map_err(|e| {
-            Error::config(origin, crate::filter::config::quiet_message(e.message()))
-        })?;
+        let spec: VocabularySpec = toml::from_str(text)
+            .map_err(|e| Error::config(origin, crate::quiet::quiet_message(e.message())))?;
         spec.check(origin)?;
         Ok(spec)
     }

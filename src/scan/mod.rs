@@ -12,10 +12,10 @@ pub mod credential_files;
 pub mod examples;
 pub mod generic;
 pub mod jwt;
-pub mod lines;
 pub mod validate;
 
 use crate::finding::{Finding, Location, Secret};
+use crate::lines;
 use crate::rules::{CompiledRule, Confidence, Rules, Validator};
 use std::collections::HashMap;
 use std::sync::Arc;

@@ -82,8 +82,8 @@ pub fn views_in(bytes: &[u8], search: Range<usize>, only: Option<&RunFilter<'_>>
         }
         // The run's neighbourhood on its line (LINE_REACH either side): a
         // whole minified line per run would make many runs quadratic.
-        let line_start = crate::scan::lines::line_start_within(bytes, run.start, LINE_REACH);
-        let line_end = crate::scan::lines::line_end_within(bytes, run.end, LINE_REACH);
+        let line_start = crate::lines::line_start_within(bytes, run.start, LINE_REACH);
+        let line_end = crate::lines::line_end_within(bytes, run.end, LINE_REACH);
         let before = String::from_utf8_lossy(&bytes[line_start..run.start]);
         let after = String::from_utf8_lossy(&bytes[run.end..line_end]);
         let start = before.chars().count();

@@ -14,7 +14,7 @@
 //! `{key}` is the finding's secret, `{partner}` the second part of a
 //! two-part credential found near it (`pair`).
 
-use super::Status;
+use crate::validation::Status;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
