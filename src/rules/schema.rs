@@ -234,6 +234,12 @@ pub struct ValidatorParams {
     /// `generic-value`: a name with more bytes than this before or after
     /// its credential word is a qualified member's path, not a variable.
     pub max_name_side: usize,
+    /// `generic-value`: a stub key's segments (`vqk2_pt_short`) are at most
+    /// this long; a real key has one long random segment.
+    pub max_stub_segment: usize,
+    /// `generic-value`: a credential word with a letter masked (`p/ss`) is
+    /// at most this long.
+    pub max_masked_word_length: usize,
 }
 
 impl Default for ValidatorParams {
@@ -247,6 +253,8 @@ impl Default for ValidatorParams {
             min_url_password_length: 3,
             jwt_key_window: 2048,
             max_name_side: 40,
+            max_stub_segment: 7,
+            max_masked_word_length: 12,
         }
     }
 }

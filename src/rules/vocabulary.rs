@@ -27,6 +27,7 @@ pub struct VocabularySpec {
     pub public_words: Vec<String>,
     pub reverse_dns_roots: Vec<String>,
     pub hash_words: Vec<String>,
+    pub password_hash_schemes: Vec<String>,
     pub stock_values: Vec<String>,
     pub references: Vec<String>,
     pub credential_words: Vec<String>,
@@ -51,7 +52,7 @@ impl VocabularySpec {
         Ok(spec)
     }
 
-    fn lists(&self) -> [(&'static str, &Vec<String>); 18] {
+    fn lists(&self) -> [(&'static str, &Vec<String>); 19] {
         [
             ("password_words", &self.password_words),
             ("secret_words", &self.secret_words),
@@ -63,6 +64,7 @@ impl VocabularySpec {
             ("public_words", &self.public_words),
             ("reverse_dns_roots", &self.reverse_dns_roots),
             ("hash_words", &self.hash_words),
+            ("password_hash_schemes", &self.password_hash_schemes),
             ("stock_values", &self.stock_values),
             ("references", &self.references),
             ("credential_words", &self.credential_words),
@@ -114,6 +116,7 @@ impl VocabularySpec {
             &mut self.public_words,
             &mut self.reverse_dns_roots,
             &mut self.hash_words,
+            &mut self.password_hash_schemes,
             &mut self.stock_values,
             &mut self.references,
             &mut self.credential_words,
@@ -147,6 +150,7 @@ pub struct Vocabulary {
     pub public_words: HashSet<String>,
     pub reverse_dns_roots: HashSet<String>,
     pub hash_words: HashSet<String>,
+    pub password_hash_schemes: HashSet<String>,
     pub stock_values: HashSet<String>,
     pub references: Substrings,
     pub credential_words: Substrings,
@@ -199,6 +203,7 @@ impl Vocabulary {
             public_words: set(&spec.public_words),
             reverse_dns_roots: set(&spec.reverse_dns_roots),
             hash_words: set(&spec.hash_words),
+            password_hash_schemes: set(&spec.password_hash_schemes),
             stock_values: set(&spec.stock_values),
             references: Substrings::new(&spec.references)?,
             credential_words: Substrings::new(&spec.credential_words)?,

@@ -377,7 +377,7 @@ fn reject_value(
     if is_ui_label(v) {
         return Some("a label or translated text, not a credential");
     }
-    if is_password_hash(v) || words.iter().any(|w| vocab.hash_words.contains(w)) {
+    if is_password_hash(v, vocab) || words.iter().any(|w| vocab.hash_words.contains(w)) {
         return Some("a hash or digest, not a secret");
     }
     // `password: password`, `token = authToken`: the value repeats the name.
@@ -545,23 +545,24 @@ fn is_ui_label(v: &[u8]) -> bool {
 /// Stored password hashes (crypt(3) `$2a$…`, `$6$…`, `$argon2id$…`,
 /// `$pbkdf2-sha256$…`, LDAP `{SSHA}…`): what a login is checked against,
 /// not what it is made with.
-fn is_password_hash(v: &[u8]) -> bool {
+fn is_password_hash(v: &[u8], vocab: &Vocabulary) -> bool {
     let crypt = v.len() > 20
         && v[0] == b'$'
         && v[1..]
             .iter()
             .position(|&b| b == b'$')
             .is_some_and(|i| (1..=16).contains(&i));
-    crypt
-        || [
-            &b"{SSHA}"[..],
-            b"{SHA}",
-            b"{SSHA256}",
-            b"{SSHA512}",
-            b"{CRYPT}",
-        ]
-        .iter()
-        .any(|p| v.starts_with(p))
+    let scheme = || {
+        let close = v.iter().take(16).position(|&b| b == b'}')?;
+        let name = std::str::from_utf8(v.get(1..close)?).ok()?;
+        Some(
+            v[0] == b'{'
+                && vocab
+                    .password_hash_schemes
+                    .contains(&name.to_ascii_lowercase()),
+        )
+    };
+    crypt || scheme().unwrap_or(false)
 }
 
 /// `vqk2_pt_short`, `ZRK_CI_short`, `plok-short`, `00XQ1Z!short`: a
@@ -569,7 +570,6 @@ fn is_password_hash(v: &[u8]) -> bool {
 /// tests write a stub key. A real key's body is one long random segment;
 /// here every segment is short and the last is an English word.
 fn is_prefix_with_a_word_for_body(v: &[u8], params: &ValidatorParams) -> bool {
-    const MAX_SEGMENT: usize = 7;
     let sep = |b: &u8| matches!(b, b'-' | b'_' | b'.' | b'!');
     if !v.iter().any(sep) {
         return false;
@@ -579,7 +579,7 @@ fn is_prefix_with_a_word_for_body(v: &[u8], params: &ValidatorParams) -> bool {
         return false;
     };
     segments.len() >= 2
-        && segments.iter().all(|s| s.len() <= MAX_SEGMENT)
+        && segments.iter().all(|s| s.len() <= params.max_stub_segment)
         && last.len() >= 4
         && is_english_word(last, params)
 }
@@ -669,7 +669,7 @@ fn reject_common(v: &[u8], vocab: &Vocabulary, params: &ValidatorParams) -> Opti
     if vocab.credential_words.find(&unleeted).is_some() {
         return Some("contains a credential word: a description or stock value");
     }
-    if is_masked_credential_word(&unleeted, vocab) {
+    if is_masked_credential_word(&unleeted, vocab, params) {
         return Some("a credential word with a letter masked (`p/ss`, `s*cret`): a stock value");
     }
     if !v.iter().any(|b| b.is_ascii_alphabetic()) && v.len() < params.min_number_length {
@@ -689,9 +689,8 @@ fn reject_common(v: &[u8], vocab: &Vocabulary, params: &ValidatorParams) -> Opti
 /// once one punctuation mark stands for a letter, as people mask a stock
 /// value in documentation. Only short values (the word is most of it), and
 /// only marks a random password draws as often as any other character.
-fn is_masked_credential_word(lower: &[u8], vocab: &Vocabulary) -> bool {
-    const MAX_LEN: usize = 12;
-    if lower.len() > MAX_LEN {
+fn is_masked_credential_word(lower: &[u8], vocab: &Vocabulary, params: &ValidatorParams) -> bool {
+    if lower.len() > params.max_masked_word_length {
         return false;
     }
     let mut marks = lower.iter().copied().filter(|b| b.is_ascii_punctuation());
@@ -1292,6 +1291,18 @@ mod tests {
         let bcrypt = "$2a$10$UHR6GhotWhpLsKtVP0/i6.Nh9.fuY73cWjLoJjb2sKT8KISBcUW5q";
         assert!(reject("ALICE_PASS", bcrypt).is_some());
         assert!(reject("password", "{SSHA}kq7ZvW2mXrT4pLnB").is_some());
+        // The scheme names are vocabulary, matched in any case.
+        for v in [
+            "{SSHA512}kq7ZvW2mXrT4pLnBwq9",
+            "{crypt}$1$Xk2qv$Wd7q9vLnB",
+            "{PBKDF2-SHA256}10000$kq7Z",
+        ] {
+            assert!(is_password_hash(v.as_bytes(), vocab()), "{v}");
+        }
+        // Braces around something else are no hash scheme.
+        for v in ["{user}kq7ZvW2mXrT4pLnB", "{SSHA", "kq7Z{SSHA}vW2m"] {
+            assert!(!is_password_hash(v.as_bytes(), vocab()), "{v}");
+        }
         let sha = "b1cb6e31e172577918c9e7806c572b5ed8477d3f57aa737bee4b5b1db3696f09";
         assert!(reject("GRAYLOG_SHA256_PASSWORD", sha).is_some());
     }
@@ -1378,12 +1389,18 @@ mod tests {
     #[test]
     fn masked_credential_words_are_stock_values() {
         for v in ["p/ss", "s*cret", "t#ken", "pa**word", "geh?im"] {
-            assert!(is_masked_credential_word(v.as_bytes(), vocab()), "{v}");
+            assert!(
+                is_masked_credential_word(v.as_bytes(), vocab(), &ValidatorParams::default()),
+                "{v}"
+            );
         }
         // Two different marks, no mark, a long value, a word that needs
         // more than the masked letter: random passwords.
         for v in ["p/s*", "pxss", "q/7kz", "k9/Vq2mZ", "p/ssAq7xZw2Lk9"] {
-            assert!(!is_masked_credential_word(v.as_bytes(), vocab()), "{v}");
+            assert!(
+                !is_masked_credential_word(v.as_bytes(), vocab(), &ValidatorParams::default()),
+                "{v}"
+            );
         }
     }
 
