@@ -270,3 +270,24 @@ fn output_to_a_device_writes_through_it_instead_of_replacing_it() {
         .code(2)
         .stderr(predicate::str::contains("is a directory"));
 }
+
+/// A private RSA JWK is one key: one finding (at `d`), not one per private
+/// member (`p`, `q`, `dp`, `dq`, `qi` each on its own line).
+#[test]
+fn a_private_jwk_is_one_finding() {
+    let t = Tree::new();
+    let member = |name: &str, seed: u64| format!("  \"{name}\": \"{}\",\n", random_alnum(seed, 43));
+    let mut jwk = String::from("{\n  \"kty\": \"RSA\",\n  \"e\": \"AQAB\",\n");
+    for (i, name) in ["n", "d", "p", "q", "dp", "dq", "qi"].iter().enumerate() {
+        jwk.push_str(&member(name, 500 + i as u64));
+    }
+    jwk.push_str("  \"alg\": \"RS256\"\n}\n");
+    t.write("key.json", &jwk);
+    let s = t.scan_json(&["--no-git"]);
+    assert_eq!(
+        (s.code, s.places()),
+        (1, vec!["key.json:5".to_string()]),
+        "{}",
+        s.stderr
+    );
+}
