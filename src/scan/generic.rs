@@ -380,6 +380,9 @@ fn reject_value(
     if is_password_hash(v, vocab) || words.iter().any(|w| vocab.hash_words.contains(w)) {
         return Some("a hash or digest, not a secret");
     }
+    if is_jvm_type_descriptor(v) {
+        return Some("a JVM type descriptor (`Ljava/util/Set`): smali or bytecode, not a value");
+    }
     // `password: password`, `token = authToken`: the value repeats the name.
     if words
         .iter()
@@ -563,6 +566,33 @@ fn is_password_hash(v: &[u8], vocab: &Vocabulary) -> bool {
         )
     };
     crypt || scheme().unwrap_or(false)
+}
+
+/// `Ljava/util/Set`, `Lorg/apache/auth/AuthPermission`: the JVM's name of a
+/// class type (the `;` after it is not part of the value), which smali
+/// and bytecode listings write after a field or local's name. `L`, then
+/// lowercase package names, then a class name: at least two packages, so a
+/// random value with slashes (base64) almost never takes this shape.
+fn is_jvm_type_descriptor(v: &[u8]) -> bool {
+    let Some(path) = v.strip_prefix(b"L") else {
+        return false;
+    };
+    let parts: Vec<&[u8]> = path.split(|&b| b == b'/').collect();
+    let Some((class, packages)) = parts.split_last() else {
+        return false;
+    };
+    let package = |p: &&[u8]| {
+        p.len() >= 2
+            && p.iter()
+                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || *b == b'_')
+            && p[0].is_ascii_lowercase()
+    };
+    packages.len() >= 2
+        && packages.iter().all(package)
+        && class.first().is_some_and(u8::is_ascii_uppercase)
+        && class
+            .iter()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'$'))
 }
 
 /// `vqk2_pt_short`, `ZRK_CI_short`, `plok-short`, `00XQ1Z!short`: a
@@ -1284,6 +1314,37 @@ mod tests {
             assert!(reject("labelPassword", v).is_some(), "{v}");
         }
         assert_eq!(reject("password", "Wd7q:kvX"), None);
+    }
+
+    #[test]
+    fn schema_type_names_and_fake_values_are_not_credentials() {
+        assert!(reject("tmp_password", "bytes").is_some());
+        assert!(reject("password", "String").is_some());
+        assert!(reject("oauth_token", "fake-key").is_some());
+        assert!(reject("api_token", "fake_token_for_tests").is_some());
+        assert_eq!(reject("api_token", "Fq7vNw3kLxP2mR7tYb5c"), None);
+    }
+
+    #[test]
+    fn jvm_type_descriptors_are_not_values() {
+        for v in [
+            "Ljava/util/Set",
+            "Lorg/apache/harmony/javax/security/auth/AuthPermission",
+            "Landroid/content/Context$Inner",
+        ] {
+            assert!(is_jvm_type_descriptor(v.as_bytes()), "{v}");
+            assert!(reject("privCredentials", v).is_some(), "{v}");
+        }
+        // Slashes in a random value, one package, or no class name.
+        for v in [
+            "Lx9/kQ2/Zt8vNw3k",
+            "Lorg/AuthPermission",
+            "Lorg/apache/auth",
+            "Ljava/Util/Set",
+            "java/util/Set",
+        ] {
+            assert!(!is_jvm_type_descriptor(v.as_bytes()), "{v}");
+        }
     }
 
     #[test]
