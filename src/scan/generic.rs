@@ -56,7 +56,7 @@ impl<'a> Assignment<'a> {
             value: &bytes[c.start..c.end],
             quote,
             namespaced,
-            literal: false,
+            literal: c.name.is_some_and(|(s, e)| is_query_parameter(bytes, s, e)),
         }
     }
 
@@ -67,6 +67,13 @@ impl<'a> Assignment<'a> {
             ..self
         }
     }
+}
+
+/// `…/getInfo?access_token=547.n43h…&lang=en`: a name that opens a URL's
+/// query parameter (after `?` or `&`, right before `=`) holds literal text
+/// even in code, where an unquoted dotted value would be an expression.
+fn is_query_parameter(bytes: &[u8], start: usize, end: usize) -> bool {
+    start >= 1 && matches!(bytes[start - 1], b'?' | b'&') && bytes.get(end) == Some(&b'=')
 }
 
 /// An XML element's text: literal, but only in markup and configuration.
@@ -1314,6 +1321,28 @@ mod tests {
             assert!(reject("labelPassword", v).is_some(), "{v}");
         }
         assert_eq!(reject("password", "Wd7q:kvX"), None);
+    }
+
+    #[test]
+    fn a_query_parameter_in_code_is_literal_text() {
+        let line = b"// GET /users/getInfo?access_token=547.n43h32on.FdFFEAvDyopHh&lang=en"; // keylint:allow
+        let at = |w: &[u8]| line.windows(w.len()).position(|x| x == w).unwrap();
+        let (s, t) = (at(b"access_token"), at(b"lang"));
+        assert!(is_query_parameter(line, s, s + b"access_token".len()));
+        assert!(is_query_parameter(line, t, t + 4));
+        // `x.access_token = …` in code is no query.
+        let code = b"cfg.access_token = tok.value";
+        let c = code.windows(12).position(|x| x == b"access_token").unwrap();
+        assert!(!is_query_parameter(code, c, c + 12));
+        let token = "547.n43h32on.FdFFEAvDyopHh"; // keylint:allow
+        assert_eq!(
+            reject_unquoted("Api.java", "access_token", token, true),
+            None
+        );
+        assert_eq!(
+            reject_unquoted("Api.java", "access_token", token, false),
+            Some("an expression")
+        );
     }
 
     #[test]
