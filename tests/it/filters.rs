@@ -341,3 +341,31 @@ fn config_vocabulary_extends_the_generic_detectors_lists() {
             )),
         );
 }
+
+/// `explain` reads the `.keylintignore` beside the config, as `scan` does
+/// (one lookup, `plan::find_ignore_file`): what it says was accepted is
+/// what the scan accepts, also with a `--config` kept elsewhere.
+#[test]
+fn explain_and_scan_read_the_same_keylintignore() {
+    let t = Tree::new();
+    t.write("conf/keylint.toml", "max_file_size = \"1MiB\"\n");
+    t.write("sub/app.py", format!("A = \"{}\"\n", fake_openai_key(31)));
+    let config = ["--config", "conf/keylint.toml"];
+    let fp = findings(&t, &config)[0]["fingerprint"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    t.write(
+        "conf/.keylintignore",
+        format!("{fp}  # accepted: fixture\n"),
+    );
+    assert_eq!(findings(&t, &config).len(), 0);
+    let out = keylint()
+        .current_dir(t.path())
+        .args(["explain", "--config", "conf/keylint.toml", "sub/app.py"])
+        .output()
+        .unwrap();
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(!text.contains("REPORTED"), "{text}");
+    assert!(text.contains(".keylintignore"), "{text}");
+}

@@ -847,6 +847,19 @@ fn the_hook_never_verifies_unless_the_config_says_so() {
         .unwrap();
     assert_eq!(out.status.code(), Some(1));
     assert_eq!(p.seen().len(), 1);
+    // The policy reads the config the run uses: `--config` names one that
+    // does not let the hook verify (same local provider, so a wrong
+    // answer is seen here and never reaches a real one).
+    t.write("strict.toml", config(&p.url(), ""));
+    let out = keylint()
+        .current_dir(t.path())
+        .env_remove("PRE_COMMIT_FROM_REF")
+        .env_remove("PRE_COMMIT_TO_REF")
+        .args(["hook", "run", "--config", "strict.toml"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(p.seen().len(), 1, "the hook verified against --config");
 }
 
 /// A home for `keylint key`: HOME and XDG_CONFIG_HOME are temporary.

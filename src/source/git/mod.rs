@@ -29,16 +29,16 @@ fn open_options() -> gix::open::Options {
 /// there is one that cannot be opened (a scan that quietly skipped git's
 /// checks there would be a false all-clear).
 pub fn discover(path: &Path) -> Result<Option<gix::Repository>> {
-    if no_repository_above(path) {
-        return Ok(None);
-    }
     let trust = gix::sec::trust::Mapping {
         full: open_options(),
         reduced: open_options(),
     };
-    gix::ThreadSafeRepository::discover_opts(path, Default::default(), trust)
-        .map(|repo| Some(repo.into()))
-        .map_err(|e| cannot_open(path, e))
+    match gix::ThreadSafeRepository::discover_opts(path, Default::default(), trust) {
+        Ok(repo) => Ok(Some(repo.into())),
+        // Only a failure asks again why: none there, or one unusable.
+        Err(_) if no_repository_above(path) => Ok(None),
+        Err(e) => Err(cannot_open(path, e)),
+    }
 }
 
 /// Whether discovery from `path` found no repository at all (as opposed to
