@@ -9,30 +9,35 @@
 //! (most of a pre-commit run's start-up), a contiguous NFA 2.6 ms and is
 //! three times slower per byte.
 //!
-//! Instead, a hashed fingerprint of each keyword's first three or four bytes
-//! sits in one 8 KiB bitmap, built in microseconds. Each position of the
+//! Instead, a hashed fingerprint of three or four bytes of each keyword
+//! sits in one 16 KiB bitmap, built in microseconds. Each position of the
 //! blob costs one unaligned load, a fold to lower case, and a multiply and
-//! a bit test on its first three bytes (every keyword's first three are in
-//! that class); a second test on four bytes runs only where the first
-//! passed, and only positions whose fingerprints are set are compared with
-//! the keywords that share them. On x86-64 with AVX2 the 3-byte test runs
-//! for eight positions per gather and 64 per branch-free block, which
-//! halved the prefilter's share of a tree scan (BENCHMARKS.md); elsewhere
-//! the same test runs one position at a time. About one position in twenty
-//! of source code passes it (`def`, `for`, `con` start keywords), so a
-//! second class marks the 3-byte prefixes that are whole keywords, and a
-//! folded 8-byte head per keyword rules out most of those sharing a
-//! fingerprint before the exact compare. Two-byte keywords (`q~`) sit in
-//! the 3-byte class under every byte that can follow them. Every start
-//! position is tested on its own, so overlapping hits (`key` inside
+//! a bit test on its three bytes; a second test on four bytes runs only
+//! where the first passed, and only positions whose fingerprints are set
+//! are compared with the keywords that share them. On x86-64 with AVX2 the
+//! 3-byte test runs for eight positions per gather and 64 per branch-free
+//! block, which halved the prefilter's share of a tree scan
+//! (BENCHMARKS.md); elsewhere the same test runs one position at a time.
+//!
+//! A keyword is fingerprinted at its anchor, the rarest trigram in its
+//! first bytes by a list of the commonest in source code (`trigrams.txt`),
+//! not at its start: one position in twenty of code starts a keyword's
+//! first three bytes (`def`, `ser`, `con`), one in a hundred its anchor
+//! (`default password` by `ssw`), and every position that passes costs
+//! two more tests. A second class marks the 3-byte anchors that end their
+//! keyword, and a folded 8-byte head per keyword rules out most of those
+//! sharing a fingerprint before the exact compare. Two-byte keywords
+//! (`q~`) sit in the 3-byte class under every byte that can follow them.
+//! Every position is tested on its own, so overlapping hits (`key` inside
 //! `apikey`) come out with no extra work.
 
 use std::collections::HashMap;
 use std::hash::{BuildHasherDefault, Hasher};
 
-/// Bits in the fingerprint table (8 KiB): about 2% of them are set with
-/// the built-in keywords, which bounds the false-candidate rate on text.
-const TABLE_BITS: u32 = 16;
+/// Bits in the fingerprint table (16 KiB, in L1 beside the text): about
+/// 1% of them are set with the built-in keywords, which bounds the
+/// false-candidate rate on text. 8 KiB cost a fifth more time per byte.
+const TABLE_BITS: u32 = 17;
 const WORDS: usize = 1 << (TABLE_BITS - 6);
 
 /// Keywords longer than this are fingerprinted by their first `PREFIX`
@@ -43,13 +48,17 @@ const PREFIX: usize = 4;
 #[derive(Debug)]
 pub struct Keywords {
     keywords: Vec<Box<[u8]>>,
+    /// Each keyword's [`anchor`]: the offset of the bytes it is
+    /// fingerprinted by.
+    anchors: Box<[u8]>,
     /// Each keyword's [`head`], a cheap first test.
     heads: Vec<(u64, u64)>,
     /// Fingerprint bits of the 3-byte and the 4-byte class, one table
     /// (a different hash each), so the loop touches 8 KiB.
     bits: Box<[u64; WORDS]>,
-    /// Folded fingerprint → keywords, per class: keywords of three bytes,
-    /// and longer ones by their first four.
+    /// Folded fingerprint → keywords, per class: keywords by the three
+    /// bytes at their anchor (when no fourth follows in the keyword), and
+    /// the others by four.
     three: Table,
     four: Table,
     /// Keywords of two bytes (`q~`). Each is also in `three` under every
@@ -89,6 +98,8 @@ impl Keywords {
             .into_iter()
             .map(|k| k.into_bytes().into_boxed_slice())
             .collect();
+        let rank = TrigramRank::builtin();
+        let anchors: Vec<u8> = keywords.iter().map(|k| anchor(k, &rank) as u8).collect();
         let mut bits = Box::new([0u64; WORDS]);
         let mut three: HashMap<u32, Vec<u32>> = HashMap::new();
         let mut four: HashMap<u32, Vec<u32>> = HashMap::new();
@@ -113,8 +124,13 @@ impl Keywords {
                         three.entry(f).or_default().push(id);
                     }
                 }
-                3 => three.entry(fingerprint(k)).or_default().push(id),
-                _ => four.entry(fingerprint(k)).or_default().push(id),
+                _ => {
+                    let at = &k[anchors[id as usize] as usize..];
+                    match at.len() {
+                        3 => three.entry(fingerprint(at)).or_default().push(id),
+                        _ => four.entry(fingerprint(at)).or_default().push(id),
+                    }
+                }
             }
         }
         let mut set = |f: u32, mul: u32| {
@@ -141,6 +157,7 @@ impl Keywords {
         };
         Keywords {
             heads: keywords.iter().map(|k| head(k)).collect(),
+            anchors: anchors.into_boxed_slice(),
             keywords,
             bits,
             three: table(three),
@@ -158,7 +175,8 @@ impl Keywords {
     }
 
     /// Calls `hit(keyword, start, end)` for every occurrence of every
-    /// keyword in `text`, overlapping, in order of start.
+    /// keyword in `text`, overlapping. Hits come in the order of their
+    /// anchors, not of their starts.
     pub fn for_each_hit(&self, text: &[u8], mut hit: impl FnMut(usize, usize, usize)) {
         self.line_start_hits(text, &mut hit);
         #[cfg(target_arch = "x86_64")]
@@ -318,21 +336,25 @@ impl Keywords {
         at: usize,
         hit: &mut impl FnMut(usize, usize, usize),
     ) {
-        // Where eight bytes remain, one folded word rules out most
-        // keywords that share a fingerprint (`passphrase` at `password`)
-        // before the exact compare.
-        let word = text
-            .get(at..at + 8)
-            .map(|w| u64::from_le_bytes([w[0], w[1], w[2], w[3], w[4], w[5], w[6], w[7]]));
         for &id in ids {
-            let (head, mask) = self.heads[id as usize];
-            if word.is_some_and(|w| (w | FOLD8) & mask != head) {
+            // The keyword starts its anchor's offset before `at`.
+            let Some(start) = at.checked_sub(self.anchors[id as usize] as usize) else {
                 continue;
+            };
+            // Where eight bytes remain, one folded word rules out most
+            // keywords that share a fingerprint (`passphrase` at
+            // `password`) before the exact compare.
+            let (head, mask) = self.heads[id as usize];
+            if let Some(w) = text.get(start..start + 8) {
+                let w = u64::from_le_bytes([w[0], w[1], w[2], w[3], w[4], w[5], w[6], w[7]]);
+                if (w | FOLD8) & mask != head {
+                    continue;
+                }
             }
             let k = &self.keywords[id as usize];
-            let end = at + k.len();
-            if end <= text.len() && text[at..end].eq_ignore_ascii_case(k) {
-                hit(id as usize, at, end);
+            let end = start + k.len();
+            if end <= text.len() && text[start..end].eq_ignore_ascii_case(k) {
+                hit(id as usize, start, end);
             }
         }
     }
@@ -369,6 +391,54 @@ fn fingerprint(keyword: &[u8]) -> u32 {
     }
 }
 
+/// The longest offset a keyword may be anchored at.
+const MAX_ANCHOR: usize = 12;
+
+/// Where a keyword is fingerprinted: the offset of its rarest trigram in
+/// source code (the earliest of the rarest), in its first
+/// `MAX_ANCHOR + 3` bytes. Keywords of two or three bytes have one choice.
+fn anchor(keyword: &[u8], rank: &TrigramRank) -> usize {
+    if keyword.len() <= 3 {
+        return 0;
+    }
+    let last = (keyword.len() - 3).min(MAX_ANCHOR);
+    // `max_by_key` keeps the last of equals: search from the end.
+    (0..=last)
+        .rev()
+        .max_by_key(|&o| rank.rarity(&keyword[o..o + 3]))
+        .unwrap_or(0)
+}
+
+/// How common each trigram is in source code, from `trigrams.txt`: the
+/// most common first, so a trigram's line number is its commonness, and
+/// one not listed is rarer than all.
+struct TrigramRank(HashMap<u32, u16, BuildHasherDefault<Fingerprint>>);
+
+const TRIGRAMS: &str = include_str!("trigrams.txt");
+
+impl TrigramRank {
+    fn builtin() -> Self {
+        let listed = TRIGRAMS
+            .lines()
+            .filter_map(|l| l.strip_prefix('|')?.strip_suffix('|'))
+            .filter(|g| g.len() == 3);
+        TrigramRank(
+            listed
+                .enumerate()
+                .map(|(i, g)| (fingerprint(g.as_bytes()), i as u16))
+                .collect(),
+        )
+    }
+
+    /// Higher is rarer.
+    fn rarity(&self, trigram: &[u8]) -> u16 {
+        self.0
+            .get(&fingerprint(trigram))
+            .copied()
+            .unwrap_or(u16::MAX)
+    }
+}
+
 /// The fingerprint tables' keys are already well mixed words: hashing them
 /// again with SipHash would cost more than the lookup.
 #[derive(Default)]
@@ -392,11 +462,10 @@ impl Hasher for Fingerprint {
 mod tests {
     use super::Keywords;
 
-    /// Hits in order of start (checked), then sorted within a start.
+    /// Hits sorted by start, then keyword.
     fn hits(k: &Keywords, text: &[u8]) -> Vec<(usize, usize, usize)> {
         let mut out = Vec::new();
         k.for_each_hit(text, |id, s, e| out.push((id, s, e)));
-        assert!(out.windows(2).all(|w| w[0].1 <= w[1].1), "{out:?}");
         out.sort_by_key(|&(id, s, _)| (s, id));
         out
     }
@@ -462,6 +531,33 @@ mod tests {
         assert_eq!(hits(&k, b"ION_x"), vec![(0, 0, 4), (1, 0, 4)]);
         assert_eq!(hits(&k, b"a\nion_"), vec![(0, 1, 6), (1, 2, 6)]);
         assert_eq!(hits(&k, b"io"), vec![]);
+    }
+
+    #[test]
+    fn a_keyword_is_anchored_at_its_rarest_trigram_and_hit_at_its_start() {
+        let rank = super::TrigramRank::builtin();
+        // `def` starts a word on most lines of Python; `ssw` is rarer.
+        let kw = b"default password";
+        let at = super::anchor(kw, &rank);
+        assert_eq!(&kw[at..at + 3], b"ssw");
+        assert!((0..kw.len() - 2).all(|o| rank.rarity(&kw[o..o + 3]) <= rank.rarity(b"ssw")));
+        assert!(rank.rarity(b"def") < rank.rarity(b"ssw"));
+        // Short keywords have one place; long ones look no further than
+        // MAX_ANCHOR.
+        assert_eq!(super::anchor(b"key", &rank), 0);
+        let long = b"aaaaaaaaaaaaaaaaaaaaxq~";
+        assert!(super::anchor(long, &rank) <= super::MAX_ANCHOR);
+        let words = ["default password", "sk-ant-api03-", "key"];
+        let k = set(&words);
+        for text in [
+            &b"default password"[..],
+            b"x DEFAULT PASSWORD=1",
+            b"ult password", // the anchor's bytes without the start
+            b"sk-ant-api03-",
+            b" sk-ant-api03-default password key",
+        ] {
+            assert_eq!(hits(&k, text), naive(&words, text), "{text:?}");
+        }
     }
 
     #[test]

@@ -169,12 +169,19 @@ fn runs(bytes: &[u8]) -> Vec<Range<usize>> {
             && len % 4 == 0
             && !joined(start.checked_sub(1).and_then(|s| bytes.get(s)))
             && !joined(bytes.get(end))
+            && !is_word_or_number(&bytes[start..end])
             && may_be_text(&bytes[start..end])
         {
             out.push(start..end);
         }
     }
     out
+}
+
+/// Letters only, or digits only: a word, an identifier or a number, not
+/// base64.
+fn is_word_or_number(run: &[u8]) -> bool {
+    run.iter().all(|b| b.is_ascii_alphabetic()) || run.iter().all(|b| b.is_ascii_digit())
 }
 
 /// The first position at or after `i` where a run may start, 64 bytes a
@@ -197,10 +204,11 @@ fn skip_to_run(bytes: &[u8], i: usize) -> usize {
 #[target_feature(enable = "avx2")]
 unsafe fn skip_to_run_avx2(bytes: &[u8], mut i: usize) -> usize {
     use std::arch::x86_64::*;
-    // One bit per byte of the 32 at `at`: set for A-Z, a-z, 0-9, `+`,
-    // `/` and `=`. SAFETY (of each call): `at + 32 <= bytes.len()`.
-    let mask32 = |at: usize| -> u64 {
-        let m = unsafe {
+    // Bits per byte of the 32 at `at`: base64-or-`=` (A-Z, a-z, 0-9, `+`,
+    // `/`, `=`), letters, digits. SAFETY (of each call): `at + 32 <=
+    // bytes.len()`.
+    let classes = |at: usize| -> [u64; 3] {
+        let [m, alpha, digit] = unsafe {
             let b = _mm256_loadu_si256(bytes.as_ptr().add(at).cast());
             // x <= lim (unsigned) as min(x, lim) == x.
             let at_most =
@@ -210,26 +218,50 @@ unsafe fn skip_to_run_avx2(bytes: &[u8], mut i: usize) -> usize {
             let digit = at_most(_mm256_sub_epi8(b, _mm256_set1_epi8(b'0' as i8)), 9);
             let is = |c: u8| _mm256_cmpeq_epi8(b, _mm256_set1_epi8(c as i8));
             let sym = _mm256_or_si256(_mm256_or_si256(is(b'+'), is(b'/')), is(b'='));
-            _mm256_or_si256(_mm256_or_si256(alpha, digit), sym)
+            [
+                _mm256_or_si256(_mm256_or_si256(alpha, digit), sym),
+                alpha,
+                digit,
+            ]
         };
-        u64::from(_mm256_movemask_epi8(m) as u32)
+        [m, alpha, digit].map(|v| u64::from(_mm256_movemask_epi8(v) as u32))
     };
-    while i + 64 <= bytes.len() {
-        let m = mask32(i) | mask32(i + 32) << 32;
-        // Bit p of `long` is set when bytes p..p + MIN_RUN all are.
-        let two = m & m >> 1;
+    // Bit p of `long(x)` is set when bytes p..p + MIN_RUN all are in `x`.
+    let long = |x: u64| {
+        let two = x & x >> 1;
         let four = two & two >> 2;
         let eight = four & four >> 4;
-        let long = eight & four >> 8;
-        const _: () = assert!(MIN_RUN == 12);
+        eight & four >> 8
+    };
+    const _: () = assert!(MIN_RUN == 12);
+    while i + 64 <= bytes.len() {
+        let [lo, lo_alpha, lo_digit] = classes(i);
+        let [hi, hi_alpha, hi_digit] = classes(i + 32);
+        let m = lo | hi << 32;
+        // Stretches of letters only or of digits only are words and
+        // numbers ([`is_word_or_number`]): a run must hold a byte other
+        // than a letter, and one other than a digit.
+        let mixed = match long(m) {
+            0 => 0,
+            _ => {
+                let alpha = lo_alpha | hi_alpha << 32;
+                let digit = lo_digit | hi_digit << 32;
+                stretches_holding(m, m & !alpha) & stretches_holding(m, m & !digit)
+            }
+        };
+        let long = long(mixed);
         if long == 0 {
-            // A stretch that reaches the block's end (under MIN_RUN
-            // bytes) is taken again from its start with the next block.
-            i += 64 - m.leading_ones() as usize;
+            // A stretch that reaches the block's end is taken again from
+            // its start with the next block (its other kind of byte may
+            // be there); one that fills the block, by the caller's loop.
+            match m.leading_ones() {
+                64 => return i,
+                ones => i += 64 - ones as usize,
+            }
             continue;
         }
         // From the start of the stretch that holds the first long one.
-        let before = !m & ((1u64 << long.trailing_zeros()) - 1);
+        let before = !mixed & ((1u64 << long.trailing_zeros()) - 1);
         return if before == 0 {
             i
         } else {
@@ -237,6 +269,23 @@ unsafe fn skip_to_run_avx2(bytes: &[u8], mut i: usize) -> usize {
         };
     }
     i
+}
+
+/// The bits of `m` in stretches of its ones that hold a bit of `x`: a
+/// segmented OR of `x` up and down each stretch, doubling the reach per
+/// step.
+fn stretches_holding(m: u64, x: u64) -> u64 {
+    let (mut up, mut down) = (x & m, x & m);
+    // Bit p of `reach_up` (`reach_down`): bits p - s + 1 ..= p
+    // (p ..= p + s - 1) are all in `m`.
+    let (mut reach_up, mut reach_down) = (m, m);
+    for s in [1, 2, 4, 8, 16, 32] {
+        up |= (up << s) & reach_up;
+        down |= (down >> s) & reach_down;
+        reach_up &= reach_up << s;
+        reach_down &= reach_down >> s;
+    }
+    up | down
 }
 
 /// Whether the run's first quartets decode to bytes text can hold: most
@@ -270,10 +319,6 @@ fn may_be_text(run: &[u8]) -> bool {
 
 /// The run's decoded text, when it is printable text.
 fn decode(run: &[u8]) -> Option<String> {
-    // Letters only, or digits only, is a word or a number, not base64.
-    if run.iter().all(|b| b.is_ascii_alphabetic()) || run.iter().all(|b| b.is_ascii_digit()) {
-        return None;
-    }
     let bytes = base64::engine::general_purpose::STANDARD.decode(run).ok()?;
     if bytes.len() < MIN_DECODED {
         return None;
@@ -368,6 +413,8 @@ mod tests {
                 && (end - start) % 4 == 0
                 && !joined(start.checked_sub(1).and_then(|s| bytes.get(s)))
                 && !joined(bytes.get(end))
+                && !bytes[start..end].iter().all(u8::is_ascii_alphabetic)
+                && !bytes[start..end].iter().all(u8::is_ascii_digit)
                 && may_be_text(&bytes[start..end])
             {
                 out.push(start..end);
@@ -377,11 +424,26 @@ mod tests {
     }
 
     #[test]
+    fn stretches_holding_a_bit_are_kept_whole() {
+        let m = 0b0111_1100_1110_0111u64;
+        assert_eq!(stretches_holding(m, 0), 0);
+        assert_eq!(stretches_holding(m, 1 << 1), 0b111);
+        assert_eq!(stretches_holding(m, 1 << 7), 0b1110_0000);
+        assert_eq!(stretches_holding(m, 1 << 14 | 1), 0b0111_1100_0000_0111);
+        assert_eq!(stretches_holding(u64::MAX, 1 << 63), u64::MAX);
+        assert_eq!(stretches_holding(u64::MAX, 1), u64::MAX);
+    }
+
+    #[test]
     fn skipping_finds_the_runs_a_byte_walk_finds() {
         // Text made of words, base64 values, `=` and separators, from a
         // fixed xorshift sequence.
-        let pieces: [&[u8]; 10] = [
+        let pieces: [&[u8]; 14] = [
             b"ab",
+            b"configurationOptions",
+            b"12345678901234567",
+            b"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz",
+            b"4",
             b"Zm9vYmFyYmF6cXV4",
             b"==",
             b"=",

@@ -100,6 +100,10 @@ pub fn walk(roots: &[PathBuf], opts: &WalkOptions, sink: &dyn Sink) -> Result<()
 /// fit; the few larger ones get a buffer of their own.
 const KEEP_BUFFER: usize = 1 << 20;
 
+/// The head [`super::is_binary`] reads: a file is read no further than
+/// this when its head says binary.
+const BINARY_WINDOW: usize = super::BINARY_WINDOW;
+
 fn walk_parallel(
     builder: WalkBuilder,
     max: u64,
@@ -121,12 +125,12 @@ fn walk_parallel(
             }
             let path = display_path(entry.path());
             match read_limited(entry.path(), max, max_archive, &mut buf) {
-                Ok(true) => sink.blob(Blob {
+                Ok(Loaded::Whole) => sink.blob(Blob {
                     path: &path,
                     bytes: &buf,
                     origin: Origin::File,
                 }),
-                Ok(false) => sink.skipped(&path, Skip::Large),
+                Ok(Loaded::Skipped(why)) => sink.skipped(&path, why),
                 Err(e) => sink.error(Error::Unreadable {
                     path: entry.path().to_path_buf(),
                     source: e,
@@ -165,10 +169,24 @@ fn read_stream(root: &Path, shown: &str, opts: &WalkOptions, sink: &dyn Sink) {
     }
 }
 
+/// What [`read_limited`] made of a file.
+#[derive(Debug, PartialEq)]
+enum Loaded {
+    /// `buf` holds the whole file.
+    Whole,
+    /// Not read past its head: binary, or over the size limit.
+    Skipped(Skip),
+}
+
 /// Reads a file into `buf` (reused across files, so one allocation per
-/// thread); `Ok(false)` when it is over `max` bytes — unless it is an
-/// archive (by its first bytes) within `max_archive`: a release zip or a
-/// wheel is often larger than any source file. The size is asked only of a
+/// thread), unless it is binary or over `max` bytes. An archive (by its
+/// first bytes) may be larger, up to `max_archive`: a release zip or a
+/// wheel is often larger than any source file.
+///
+/// Reading stops at the head when that says binary (a NUL in the first
+/// [`BINARY_WINDOW`] bytes, the sink's own test) and it is not an archive
+/// to open: `.pyc` and `.so` files were most of a site-packages tree's
+/// bytes, read in full only to be skipped. The size is asked only of a
 /// file longer than [`KEEP_BUFFER`] (a stat per file was a tenth of a tree
 /// scan's system time), so a file over the limit costs at most that much
 /// reading before it is skipped.
@@ -177,27 +195,45 @@ fn read_limited(
     max: u64,
     max_archive: Option<u64>,
     buf: &mut Vec<u8>,
-) -> std::io::Result<bool> {
+) -> std::io::Result<Loaded> {
     let mut file = std::fs::File::open(path)?;
+    let head = max.min(BINARY_WINDOW as u64);
+    let whole = read_capped(&mut file, head, buf)?;
+    let archive = |buf: &[u8]| {
+        max_archive.is_some()
+            && super::archive::kind(&buf[..buf.len().min(super::archive::SNIFF_LEN)]).is_some()
+    };
+    if super::is_binary(buf) && !archive(buf) {
+        return Ok(Loaded::Skipped(Skip::Binary));
+    }
+    if whole {
+        return Ok(Loaded::Whole);
+    }
+    // `buf` holds `head + 1` bytes: read on to the probe.
     let probe = max.min(KEEP_BUFFER as u64);
-    if read_capped(&mut file, probe, buf)? {
-        return Ok(true);
+    (&mut file)
+        .take(probe.saturating_add(1) - buf.len() as u64)
+        .read_to_end(buf)?;
+    if buf.len() as u64 <= probe {
+        return Ok(Loaded::Whole);
     }
     let len = file.metadata()?.len();
     let limit = if len <= max {
         max
     } else {
-        let head = &buf[..buf.len().min(super::archive::SNIFF_LEN)];
         match max_archive {
-            Some(m) if len <= m && super::archive::kind(head).is_some() => m,
-            _ => return Ok(false),
+            Some(m) if len <= m && archive(buf) => m,
+            _ => return Ok(Loaded::Skipped(Skip::Large)),
         }
     };
     // `buf` holds `probe + 1` bytes, at most `limit + 1`; the file may have
     // grown since the stat: never read past the limit.
     file.take(limit.saturating_add(1) - buf.len() as u64)
         .read_to_end(buf)?;
-    Ok(buf.len() as u64 <= limit)
+    Ok(match buf.len() as u64 <= limit {
+        true => Loaded::Whole,
+        false => Loaded::Skipped(Skip::Large),
+    })
 }
 
 /// Reads at most `max` bytes; `Ok(false)` when there was more. The file may
@@ -210,7 +246,11 @@ fn read_capped(from: impl Read, max: u64, buf: &mut Vec<u8>) -> std::io::Result<
 
 #[cfg(test)]
 mod tests {
-    use super::{read_limited, KEEP_BUFFER};
+    use super::{read_limited, Loaded, Skip, BINARY_WINDOW, KEEP_BUFFER};
+
+    const WHOLE: Loaded = Loaded::Whole;
+    const LARGE: Loaded = Loaded::Skipped(Skip::Large);
+    const BINARY: Loaded = Loaded::Skipped(Skip::Binary);
 
     #[test]
     fn a_file_past_the_probe_is_read_whole_or_skipped_by_its_size() {
@@ -223,15 +263,53 @@ mod tests {
         let len = body.len() as u64;
         let mut buf = Vec::new();
         // Under the limit but over the probe: the rest is read after it.
-        assert!(read_limited(&path, len, None, &mut buf).unwrap());
+        assert_eq!(read_limited(&path, len, None, &mut buf).unwrap(), WHOLE);
         assert_eq!(buf, body);
         // Over the limit, not an archive: skipped.
-        assert!(!read_limited(&path, len - 1, Some(len * 2), &mut buf).unwrap());
+        let over = read_limited(&path, len - 1, Some(len * 2), &mut buf).unwrap();
+        assert_eq!(over, LARGE);
         // Under the probe: read at once.
         let small = dir.path().join("small.txt");
         std::fs::write(&small, b"x = 1\n").unwrap();
-        assert!(read_limited(&small, len, None, &mut buf).unwrap());
+        assert_eq!(read_limited(&small, len, None, &mut buf).unwrap(), WHOLE);
         assert_eq!(buf, b"x = 1\n");
-        assert!(!read_limited(&small, 3, None, &mut buf).unwrap());
+        assert_eq!(read_limited(&small, 3, None, &mut buf).unwrap(), LARGE);
+    }
+
+    #[test]
+    fn a_binary_file_is_read_no_further_than_its_head() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut body = b"\x7fELF\x02\x01\x01\x00".to_vec();
+        body.resize(3 * KEEP_BUFFER, b'k');
+        let path = dir.path().join("lib.so");
+        std::fs::write(&path, &body).unwrap();
+        let mut buf = Vec::new();
+        let max = body.len() as u64;
+        assert_eq!(read_limited(&path, max, None, &mut buf).unwrap(), BINARY);
+        assert!(buf.len() <= BINARY_WINDOW + 1, "read {} bytes", buf.len());
+        // Binary whatever its size, as the sink would say of it.
+        assert_eq!(read_limited(&path, 100, None, &mut buf).unwrap(), BINARY);
+        // A NUL past the window is text, read whole.
+        body[..8].copy_from_slice(b"x = 1;\n\n");
+        body[BINARY_WINDOW + 10] = 0;
+        std::fs::write(&path, &body).unwrap();
+        assert_eq!(read_limited(&path, max, None, &mut buf).unwrap(), WHOLE);
+        assert_eq!(buf, body);
+    }
+
+    #[test]
+    fn an_archive_is_read_whole_when_archives_are_opened() {
+        let dir = tempfile::tempdir().unwrap();
+        // A gzip header, then bytes with a NUL in the window.
+        let mut body = vec![0x1f, 0x8b, 0x08, 0x00, 0, 0, 0, 0, 0, 0x03];
+        body.resize(2 * KEEP_BUFFER, 0);
+        let path = dir.path().join("data.json.gz");
+        std::fs::write(&path, &body).unwrap();
+        let mut buf = Vec::new();
+        let len = body.len() as u64;
+        let opened = read_limited(&path, len, Some(len), &mut buf).unwrap();
+        assert_eq!(opened, WHOLE);
+        assert_eq!(buf.len(), body.len());
+        assert_eq!(read_limited(&path, len, None, &mut buf).unwrap(), BINARY);
     }
 }

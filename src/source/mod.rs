@@ -113,9 +113,12 @@ impl Stats {
     }
 }
 
+/// How far [`is_binary`] looks.
+pub const BINARY_WINDOW: usize = 8192;
+
 /// Heuristic used by git and ripgrep alike: a NUL byte early on means binary.
 pub fn is_binary(bytes: &[u8]) -> bool {
-    memchr::memchr(0, &bytes[..bytes.len().min(8192)]).is_some()
+    memchr::memchr(0, &bytes[..bytes.len().min(BINARY_WINDOW)]).is_some()
 }
 
 /// The path a finding shows: `./` dropped, separators as `/`.
