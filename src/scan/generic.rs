@@ -390,6 +390,9 @@ fn reject_value(
     if is_jvm_type_descriptor(v) {
         return Some("a JVM type descriptor (`Ljava/util/Set`): smali or bytecode, not a value");
     }
+    if is_joined_to_a_variable(v) {
+        return Some("a string joined to a variable (`'password = '.$p[`): code, not a value");
+    }
     // `password: password`, `token = authToken`: the value repeats the name.
     if words
         .iter()
@@ -451,6 +454,14 @@ fn literal_expansion(v: &[u8]) -> Option<&'static str> {
         return Some("usage text in brackets, not a value");
     }
     None
+}
+
+/// A string's closing quote, then a join operator and a PHP or Perl
+/// variable (`echo 'password = '.$p['config'];`): the quotes the value was
+/// read between close one string and open the next, and what lies
+/// between them is the expression joining them.
+fn is_joined_to_a_variable(v: &[u8]) -> bool {
+    matches!(v, [b'.' | b'+', b'$' | b'@', next, ..] if next.is_ascii_alphabetic() || *next == b'_' || *next == b'{')
 }
 
 /// Base64 of an ASN.1 SEQUENCE of exactly two INTEGERs (`MEUCIQ…`): an
@@ -1352,6 +1363,19 @@ mod tests {
         assert!(reject("oauth_token", "fake-key").is_some());
         assert!(reject("api_token", "fake_token_for_tests").is_some());
         assert_eq!(reject("api_token", "Fq7vNw3kLxP2mR7tYb5c"), None);
+    }
+
+    #[test]
+    fn a_string_joined_to_a_variable_is_code() {
+        for v in [".$p[", ".$password.", "+$cfg", ".${db}", ".@pw"] {
+            assert!(is_joined_to_a_variable(v.as_bytes()), "{v}");
+            assert!(reject("password", v).is_some(), "{v}");
+        }
+        // A password may begin with `.` or `+`, and hold a `$`.
+        for v in [".Xk9$vQ2m", "+7qL$mZ4w", ".$9Zk2vQ", "$.Xk9vQ2m"] {
+            assert!(!is_joined_to_a_variable(v.as_bytes()), "{v}");
+        }
+        assert_eq!(reject("password", ".Xk9$vQ2mWz"), None);
     }
 
     #[test]
