@@ -637,14 +637,15 @@ fn is_english_word(v: &[u8], params: &ValidatorParams) -> bool {
         && english_bigram_share(v) >= params.english_word_share
 }
 
-/// `long-and-random-alphanumeric-string`, `change_me_to_something_secret`:
-/// three or more letter-only parts joined by `-` or `_`, each a short word
-/// or an English one, two of them long. A machine-made secret, token or key
-/// is not made of words (a password may be: passphrases are judged apart).
+/// `long-and-random-alphanumeric-string`, `change_me_to_something_secret`,
+/// `role-arn`: letter-only parts joined by `-` or `_`, each a short word or
+/// an English one, and long words among them: two of three or more parts,
+/// one of two. A machine-made secret, token or key is not made of words (a
+/// password may be: passphrases are judged apart).
 fn is_word_phrase(v: &[u8], params: &ValidatorParams) -> bool {
     let parts: Vec<&[u8]> = v.split(|&b| b == b'-' || b == b'_').collect();
     let letters = |p: &&[u8]| !p.is_empty() && p.iter().all(u8::is_ascii_alphabetic);
-    if parts.len() < 3 || !parts.iter().all(letters) {
+    if parts.len() < 2 || !parts.iter().all(letters) {
         return false;
     }
     let long_words = parts
@@ -652,7 +653,7 @@ fn is_word_phrase(v: &[u8], params: &ValidatorParams) -> bool {
         .filter(|p| p.len() >= 4 && is_english_word(&p.to_ascii_lowercase(), params))
         .count();
     let short = parts.iter().filter(|p| p.len() < 4).count();
-    long_words >= 2 && long_words + short == parts.len()
+    long_words >= (parts.len() - 1).min(2) && long_words + short == parts.len()
 }
 
 /// `-principals`, `_session`, `.default.`: an English word with separators
@@ -1248,10 +1249,13 @@ mod tests {
         // Random parts, digits, or too few parts are not a phrase.
         assert_eq!(reject("api_key", "xkqzv-wprtm-qzxvb-lmnqp"), None);
         assert_eq!(reject("api_key", "amber-7f3a9c2e-quartz"), None);
-        assert!(!is_word_phrase(
-            b"random-string",
-            &ValidatorParams::default()
-        ));
+        let params = ValidatorParams::default();
+        assert!(!is_word_phrase(b"xkqzv-wprtm", &params));
+        assert!(!is_word_phrase(b"kq-zv", &params));
+        assert!(!is_word_phrase(b"random", &params));
+        // Two parts: one long English word is enough.
+        assert_eq!(reject("authorizerCredentials", "role-arn"), why);
+        assert!(is_word_phrase(b"random-string", &params));
         // A password may be a passphrase.
         assert_eq!(reject("password", "correct-horse-battery-staple"), None);
     }
