@@ -410,6 +410,9 @@ fn reject_value(
         return Some("an English word with a separator (`-principals`, `_suffix`): a fragment");
     }
     if a.quote.is_none() {
+        if is_next_assignment(v) {
+            return Some("an empty value, then the next assignment (`PASS= FILTER=x`)");
+        }
         // Unquoted in code is an expression (`cfg.Password = pass`); in
         // config files (.env, YAML, .properties) it is a literal. Where the
         // syntax makes it literal text (an XML element, a command-line
@@ -454,6 +457,22 @@ fn literal_expansion(v: &[u8]) -> Option<&'static str> {
         return Some("usage text in brackets, not a value");
     }
     None
+}
+
+/// `MYSQL_PASSWORD= FILTER=integration`: the name was given nothing, and
+/// the unquoted word read as its value is the next variable's assignment
+/// (an upper-case name, `=`, a value).
+fn is_next_assignment(v: &[u8]) -> bool {
+    let Some(eq) = memchr::memchr(b'=', v) else {
+        return false;
+    };
+    let name = &v[..eq];
+    name.len() >= 3
+        && eq + 1 < v.len()
+        && name[0].is_ascii_uppercase()
+        && name
+            .iter()
+            .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit() || *b == b'_')
 }
 
 /// A string's closing quote, then a join operator and a PHP or Perl
@@ -1367,6 +1386,20 @@ mod tests {
         assert!(reject("oauth_token", "fake-key").is_some());
         assert!(reject("api_token", "fake_token_for_tests").is_some());
         assert_eq!(reject("api_token", "Fq7vNw3kLxP2mR7tYb5c"), None);
+    }
+
+    #[test]
+    fn the_next_assignment_is_not_an_empty_values_value() {
+        let why = Some("an empty value, then the next assignment (`PASS= FILTER=x`)");
+        assert_eq!(
+            reject_unquoted("run.sh", "MYSQL_PASSWORD", "FILTER=integration", false),
+            why
+        );
+        assert!(is_next_assignment(b"DB_HOST2=localhost"));
+        // Base64 padding, a lower-case or short name, nothing after `=`.
+        for v in ["Zm9vYmFy=", "Kq7vZ2mX==", "abc=def9Xq", "AB=x", "FILTER="] {
+            assert!(!is_next_assignment(v.as_bytes()), "{v}");
+        }
     }
 
     #[test]
