@@ -409,6 +409,9 @@ fn reject_value(
     if is_punctuated_word(v, params) {
         return Some("an English word with a separator (`-principals`, `_suffix`): a fragment");
     }
+    if is_email_address(v) {
+        return Some("an e-mail address: whose account, not its password");
+    }
     if a.quote.is_none() {
         if is_next_assignment(v) {
             return Some("an empty value, then the next assignment (`PASS= FILTER=x`)");
@@ -457,6 +460,94 @@ fn literal_expansion(v: &[u8]) -> Option<&'static str> {
         return Some("usage text in brackets, not a value");
     }
     None
+}
+
+/// `admin@example.com`: a mailbox at a domain, what a login is, not a
+/// secret.
+fn is_email_address(v: &[u8]) -> bool {
+    let Some(at) = memchr::memchr(b'@', v) else {
+        return false;
+    };
+    let (local, domain) = (&v[..at], &v[at + 1..]);
+    let label =
+        |l: &[u8]| !l.is_empty() && l.iter().all(|b| b.is_ascii_alphanumeric() || *b == b'-');
+    let labels: Vec<&[u8]> = domain.split(|&b| b == b'.').collect();
+    !local.is_empty()
+        && local
+            .iter()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'_' | b'+' | b'-'))
+        && labels.len() >= 2
+        && labels.iter().all(|l| label(l))
+        && labels
+            .last()
+            .is_some_and(|tld| tld.len() >= 2 && tld.iter().all(u8::is_ascii_alphabetic))
+}
+
+/// `login, password = 'python@vk.com', 'Xk9…'`: names and values in two
+/// lists, paired by place. A rule reads the first value after `=`; for the
+/// name's place among the names this is the value at the same place among
+/// the values, on the same line. `None` when the line unpacks nothing or
+/// the name comes first.
+pub fn unpacked_value(
+    bytes: &[u8],
+    name: (usize, usize),
+    value: (usize, usize),
+) -> Option<(usize, usize)> {
+    let line_start = memchr::memrchr(b'\n', &bytes[..name.0]).map_or(0, |i| i + 1);
+    let place = names_before(&bytes[line_start..name.0])?;
+    // `=` or `:=` between the name and the value's opening quote.
+    let (&opening, op) = bytes[name.1..value.0].split_last()?;
+    if !matches!(op.trim_ascii(), b"=" | b":=") || !matches!(opening, b'"' | b'\'') {
+        return None;
+    }
+    if bytes.get(value.1) != Some(&opening) {
+        return None;
+    }
+    let blanks = |from: usize| {
+        from + bytes[from..]
+            .iter()
+            .take_while(|&&b| b == b' ' || b == b'\t')
+            .count()
+    };
+    let (mut found, mut at) = (value, value.1 + 1);
+    for _ in 0..place {
+        let comma = blanks(at);
+        if bytes.get(comma) != Some(&b',') {
+            return None;
+        }
+        let open = blanks(comma + 1);
+        let quote = *bytes.get(open).filter(|&&q| q == b'"' || q == b'\'')?;
+        let start = open + 1;
+        let len = bytes[start..]
+            .iter()
+            .position(|&b| b == quote || b == b'\n' || b == b'\\')?;
+        if bytes[start + len] != quote {
+            return None;
+        }
+        found = (start, start + len);
+        at = start + len + 1;
+    }
+    Some(found)
+}
+
+/// How many names stand before the last in `a, b, `, the line up to a
+/// name; `None` unless that is all the line holds before it.
+fn names_before(before: &[u8]) -> Option<usize> {
+    let ident = |b: &u8| b.is_ascii_alphanumeric() || *b == b'_';
+    let mut rest = before.trim_ascii_end();
+    let mut count = 0;
+    loop {
+        rest = rest.strip_suffix(b",")?.trim_ascii_end();
+        let start = rest.iter().rposition(|b| !ident(b)).map_or(0, |i| i + 1);
+        if start == rest.len() || rest[start].is_ascii_digit() {
+            return None;
+        }
+        count += 1;
+        rest = rest[..start].trim_ascii_end();
+        if rest.is_empty() {
+            return Some(count);
+        }
+    }
 }
 
 /// `MYSQL_PASSWORD= FILTER=integration`: the name was given nothing, and
@@ -1386,6 +1477,60 @@ mod tests {
         assert!(reject("oauth_token", "fake-key").is_some());
         assert!(reject("api_token", "fake_token_for_tests").is_some());
         assert_eq!(reject("api_token", "Fq7vNw3kLxP2mR7tYb5c"), None);
+    }
+
+    #[test]
+    fn an_email_address_is_an_account_not_a_secret() {
+        for v in ["python@vk.com", "first.last+tag@mail.example.org"] {
+            assert!(is_email_address(v.as_bytes()), "{v}");
+            assert!(reject("password", v).is_some(), "{v}");
+        }
+        for v in [
+            "P@ssw0rd",
+            "x9@Kq2.v",
+            "a@b",
+            "@example.com",
+            "k7#x@host.c0m",
+        ] {
+            assert!(!is_email_address(v.as_bytes()), "{v}");
+        }
+    }
+
+    #[test]
+    fn unpacked_names_take_the_value_in_their_place() {
+        fn at<'a>(line: &'a str, name: &str, first: &str) -> Option<&'a str> {
+            let n = line.find(name).unwrap();
+            let v = line.find(first).unwrap();
+            unpacked_value(line.as_bytes(), (n, n + name.len()), (v, v + first.len()))
+                .map(|(s, e)| &line[s..e])
+        }
+        let py = "x\n    login, password = 'python@vk.com', 'Kq7vZ2mX'\n";
+        assert_eq!(at(py, "password", "python@vk.com"), Some("Kq7vZ2mX"));
+        let go = r#"user, host, pass := "admin", "db", "Kq7vZ2mX""#;
+        assert_eq!(at(go, "pass", "admin"), Some("Kq7vZ2mX"));
+        // First among the names, not a list of names, too few values, or
+        // no `=` before the value.
+        assert_eq!(
+            at(
+                "password, login = 'Kq7vZ2mX', 'bob'",
+                "password",
+                "Kq7vZ2mX"
+            ),
+            None
+        );
+        assert_eq!(
+            at("f(a, password = 'Kq7vZ2mX', 'b')", "password", "Kq7vZ2mX"), // keylint:allow
+            None
+        );
+        assert_eq!(
+            at("x = {'a': 1, password = 'Kq7vZ2mX'", "password", "Kq7vZ2mX"), // keylint:allow
+            None
+        );
+        assert_eq!(at("login, password = 'bob'", "password", "bob"), None);
+        assert_eq!(
+            at("login, password: 'bob', 'Kq7v'", "password", "bob"),
+            None
+        );
     }
 
     #[test]

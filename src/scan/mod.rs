@@ -252,16 +252,27 @@ impl Scanner {
             if !m.regex.is_match(&bytes[s..e]) {
                 continue;
             }
+            // `login, password = 'a@b.com', 'pw'`: a name among names
+            // takes the value in its place.
+            let unpacks = self.rules.rules[r]
+                .validate
+                .contains(&Validator::GenericValue);
             for caps in m.regex.captures_iter(&bytes[s..e]) {
                 if let Some(g) = m.secret_groups.iter().find_map(|&i| caps.get(i)) {
+                    let name = m
+                        .name_group
+                        .and_then(|n| caps.get(n))
+                        .map(|m| (s + m.start(), s + m.end()));
+                    let value = (s + g.start(), s + g.end());
+                    let (start, end) = name
+                        .filter(|_| unpacks)
+                        .and_then(|n| generic::unpacked_value(bytes, n, value))
+                        .unwrap_or(value);
                     out.push(Candidate {
                         rule: r,
-                        start: s + g.start(),
-                        end: s + g.end(),
-                        name: m
-                            .name_group
-                            .and_then(|n| caps.get(n))
-                            .map(|m| (s + m.start(), s + m.end())),
+                        start,
+                        end,
+                        name,
                         user: m
                             .user_group
                             .and_then(|n| caps.get(n))

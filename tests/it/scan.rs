@@ -291,3 +291,22 @@ fn a_private_jwk_is_one_finding() {
         s.stderr
     );
 }
+
+#[test]
+fn an_unpacked_password_is_the_value_in_its_place() {
+    // `login, password = <an address>, <a password>`: the password is the second
+    // value, and the login (an e-mail address) is no finding of its own.
+    let t = Tree::new();
+    let pw = random_alnum(610, 14);
+    let line = format!("login, password = 'dev@example.org', '{pw}'\n");
+    t.write("login.py", &line);
+    let s = t.scan_json(&["--no-git"]);
+    assert_eq!(s.code, 1, "{}", s.stderr);
+    let columns: Vec<u64> = s
+        .findings
+        .iter()
+        .map(|f| f["column"].as_u64().unwrap())
+        .collect();
+    let column = line.find(&pw).unwrap() as u64 + 1;
+    assert_eq!(columns, vec![column], "{:?}", s.findings);
+}
