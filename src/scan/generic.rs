@@ -493,10 +493,11 @@ pub fn unpacked_value(
     name: (usize, usize),
     value: (usize, usize),
 ) -> Option<(usize, usize)> {
+    // `=` or `:=` between the name and the value's opening quote (a
+    // rule from a config may capture its name after its value: no pair).
+    let (&opening, op) = bytes.get(name.1..value.0)?.split_last()?;
     let line_start = memchr::memrchr(b'\n', &bytes[..name.0]).map_or(0, |i| i + 1);
     let place = names_before(&bytes[line_start..name.0])?;
-    // `=` or `:=` between the name and the value's opening quote.
-    let (&opening, op) = bytes[name.1..value.0].split_last()?;
     if !matches!(op.trim_ascii(), b"=" | b":=") || !matches!(opening, b'"' | b'\'') {
         return None;
     }
@@ -1527,6 +1528,9 @@ mod tests {
             None
         );
         assert_eq!(at("login, password = 'bob'", "password", "bob"), None);
+        // A name captured after its value pairs with nothing.
+        let line = b"a, 'Kq7vZ2mX' = password";
+        assert_eq!(unpacked_value(line, (16, 24), (4, 12)), None);
         assert_eq!(
             at("login, password: 'bob', 'Kq7v'", "password", "bob"),
             None

@@ -7,7 +7,7 @@
 //! `<(cmd)`), is read as a stream. Inside a tree such files are passed
 //! over: reading a FIFO someone left there would hang the scan.
 
-use super::{display_path, Blob, Origin, Sink, Skip};
+use super::{display_path, Blob, Origin, Sink, Skip, BINARY_WINDOW};
 use crate::{Error, Result};
 use ignore::{WalkBuilder, WalkState};
 use std::io::Read;
@@ -99,10 +99,6 @@ pub fn walk(roots: &[PathBuf], opts: &WalkOptions, sink: &dyn Sink) -> Result<()
 /// The read buffer a walker thread keeps between files: most source files
 /// fit; the few larger ones get a buffer of their own.
 const KEEP_BUFFER: usize = 1 << 20;
-
-/// The head [`super::is_binary`] reads: a file is read no further than
-/// this when its head says binary.
-const BINARY_WINDOW: usize = super::BINARY_WINDOW;
 
 fn walk_parallel(
     builder: WalkBuilder,
