@@ -240,6 +240,11 @@ pub struct ValidatorParams {
     /// `generic-value`: a credential word with a letter masked (`p/ss`) is
     /// at most this long.
     pub max_masked_word_length: usize,
+    /// `generic-value`: under a bare `<word>_key` (`LASTFM_KEY`) a value is
+    /// a generated key only from this long…
+    pub min_generated_key_length: usize,
+    /// …and with at least this Shannon entropy (bits per character).
+    pub min_generated_key_entropy: f64,
 }
 
 impl Default for ValidatorParams {
@@ -255,6 +260,8 @@ impl Default for ValidatorParams {
             max_name_side: 40,
             max_stub_segment: 7,
             max_masked_word_length: 12,
+            min_generated_key_length: 24,
+            min_generated_key_entropy: 3.0,
         }
     }
 }

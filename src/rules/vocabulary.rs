@@ -21,6 +21,8 @@ pub struct VocabularySpec {
     pub secret_words: Vec<String>,
     pub non_credential_tokens: Vec<String>,
     pub key_qualifiers: Vec<String>,
+    pub non_credential_keys: Vec<String>,
+    pub public_value_prefixes: Vec<String>,
     pub password_suffixes: Vec<String>,
     pub secret_suffixes: Vec<String>,
     pub same_value_words: Vec<String>,
@@ -52,12 +54,14 @@ impl VocabularySpec {
         Ok(spec)
     }
 
-    fn lists(&self) -> [(&'static str, &Vec<String>); 19] {
+    fn lists(&self) -> [(&'static str, &Vec<String>); 21] {
         [
             ("password_words", &self.password_words),
             ("secret_words", &self.secret_words),
             ("non_credential_tokens", &self.non_credential_tokens),
             ("key_qualifiers", &self.key_qualifiers),
+            ("non_credential_keys", &self.non_credential_keys),
+            ("public_value_prefixes", &self.public_value_prefixes),
             ("password_suffixes", &self.password_suffixes),
             ("secret_suffixes", &self.secret_suffixes),
             ("same_value_words", &self.same_value_words),
@@ -110,6 +114,8 @@ impl VocabularySpec {
             &mut self.secret_words,
             &mut self.non_credential_tokens,
             &mut self.key_qualifiers,
+            &mut self.non_credential_keys,
+            &mut self.public_value_prefixes,
             &mut self.password_suffixes,
             &mut self.secret_suffixes,
             &mut self.same_value_words,
@@ -144,6 +150,10 @@ pub struct Vocabulary {
     pub secret_words: HashSet<String>,
     pub non_credential_tokens: HashSet<String>,
     pub key_qualifiers: HashSet<String>,
+    /// Words before "key" that make it a lookup key, not a secret.
+    pub non_credential_keys: HashSet<String>,
+    /// Prefixes of keys their providers publish for browsers and apps.
+    pub public_value_prefixes: Vec<String>,
     pub password_suffixes: Vec<String>,
     pub secret_suffixes: Vec<String>,
     pub same_value_words: HashSet<String>,
@@ -197,6 +207,8 @@ impl Vocabulary {
             secret_words: set(&spec.secret_words),
             non_credential_tokens: set(&spec.non_credential_tokens),
             key_qualifiers: set(&spec.key_qualifiers),
+            non_credential_keys: set(&spec.non_credential_keys),
+            public_value_prefixes: spec.public_value_prefixes.clone(),
             password_suffixes: spec.password_suffixes.clone(),
             secret_suffixes: spec.secret_suffixes.clone(),
             same_value_words: set(&spec.same_value_words),

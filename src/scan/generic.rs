@@ -23,6 +23,10 @@ pub enum NameKind {
     Password,
     /// Tokens, secrets, API keys, credentials.
     Secret,
+    /// `LASTFM_KEY`, `lob_key`: "key" after a word that is not a known
+    /// qualifier, most often a provider's name, but as often a `sort_key`
+    /// or a `cache_key`: a secret only when the value is a generated key.
+    BareKey,
 }
 
 /// An assignment candidate, seen with its surroundings.
@@ -235,11 +239,15 @@ fn words_kind(words: &[String], vocab: &Vocabulary) -> Option<(NameKind, usize)>
     }
     if last == "key" {
         let before = end.checked_sub(2).map(|i| words[i].as_str());
-        return before
-            .filter(|w| {
-                vocab.key_qualifiers.contains(*w) || w.ends_with("api") || w.ends_with("secret")
-            })
-            .map(|_| (NameKind::Secret, end - 1));
+        let before = before?;
+        if vocab.key_qualifiers.contains(before)
+            || before.ends_with("api")
+            || before.ends_with("secret")
+        {
+            return Some((NameKind::Secret, end - 1));
+        }
+        return (!vocab.non_credential_keys.contains(before))
+            .then_some((NameKind::BareKey, end - 1));
     }
     // `dbpassword`, `appsecret`, and the suffix alone (`x_secretkey`,
     // `vendor.accesskey`): a compound written as one word.
@@ -354,11 +362,25 @@ fn reject_value(
     let v = a.value;
     let min_len = match kind {
         NameKind::Password => params.min_password_length,
-        NameKind::Secret => params.min_secret_length,
+        NameKind::Secret | NameKind::BareKey => params.min_secret_length,
     };
     if v.len() < min_len {
         return Some("too short");
     }
+    if vocab
+        .public_value_prefixes
+        .iter()
+        .any(|p| v.starts_with(p.as_bytes()))
+    {
+        return Some("a publishable key (`pk_live_…`): its provider means it to be public");
+    }
+    if kind == NameKind::BareKey && !is_generated_key(v, params) {
+        return Some("a `<word>_key` whose value is not a generated key (a sort key, a cache key)");
+    }
+    let kind = match kind {
+        NameKind::BareKey => NameKind::Secret,
+        k => k,
+    };
     if kind == NameKind::Password && is_numeric_pin(v, params) {
         // A PIN-like password (six digits, say), not a number.
         return None;
@@ -444,6 +466,25 @@ fn reject_value(
         return Some("a DER-encoded signature: public, not a secret");
     }
     None
+}
+
+/// A value a key generator would print: long, of the base64 alphabet
+/// only and not a path (an `S3Key` holds an object's path: a trailing `/`
+/// or a word between slashes), with letters and digits mixed throughout
+/// and the entropy of random text. What a `LASTFM_KEY` holds, where a
+/// `sort_key` or `cache_key` holds a word, a path or a template.
+fn is_generated_key(v: &[u8], params: &ValidatorParams) -> bool {
+    let path_like = v.contains(&b'/')
+        && (v.ends_with(b"/")
+            || v.split(|&b| b == b'/')
+                .any(|seg| seg.len() >= 4 && seg.iter().all(u8::is_ascii_lowercase)));
+    v.len() >= params.min_generated_key_length
+        && !path_like
+        && v.iter()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'-' | b'+' | b'/' | b'='))
+        && v.iter().filter(|b| b.is_ascii_digit()).count() * 8 >= v.len()
+        && v.iter().filter(|b| b.is_ascii_alphabetic()).count() * 8 >= v.len()
+        && shannon_entropy(v) >= params.min_generated_key_entropy
 }
 
 /// Literal text that the shell or a template engine still expands
@@ -1205,6 +1246,52 @@ mod tests {
             assert!(reject_common(v.as_bytes()).is_some(), "{v}");
         }
         assert_eq!(reject_common(b"k8Fq2xZr"), None);
+    }
+
+    #[test]
+    fn a_bare_key_is_a_secret_only_with_a_generated_value() {
+        // A provider's name before "key": a key when the value is one.
+        assert_eq!(name_kind(b"LASTFM_KEY"), Some(NameKind::BareKey));
+        assert_eq!(name_kind(b"deepgramKey"), Some(NameKind::BareKey));
+        assert_eq!(
+            reject("LASTFM_KEY", "b2c9fb7a1a8f541d6089140692faf70a"),
+            None
+        );
+        assert_eq!(
+            reject("lob_key", "xqxb_865h486y917q61vk3pwa2o2mz37009553ub"),
+            None
+        );
+        // A lookup or data key, whatever the value.
+        assert_eq!(name_kind(b"sort_key"), None);
+        assert_eq!(name_kind(b"primaryKey"), None);
+        assert_eq!(name_kind(b"encrypted_key"), None);
+        // Not what a key generator prints: a word, a path, a slug, a short
+        // or low-entropy value.
+        let not_generated =
+            Some("a `<word>_key` whose value is not a generated key (a sort key, a cache key)");
+        assert_eq!(reject("preset_key", "settings_general"), not_generated);
+        assert_eq!(
+            reject("S3Key", "8671399420/output/2f9c7a1e4b6d"),
+            not_generated
+        );
+        assert_eq!(reject("S3Key", "8671399420-2f9c7a1e4b6d/"), not_generated);
+        // Base64 holds slashes too.
+        assert_eq!(
+            reject("cadataKey", "qW3+Lm8/ZrT5kV1xN0pB7yH2/cJ6fD4sG9aE"),
+            None
+        );
+        assert_eq!(reject("widget_key", "widget-7a1e4b6d"), not_generated);
+        assert_eq!(
+            reject("row_hint_key", "aaaa1111bbbb2222cccc3333"),
+            not_generated
+        );
+        // A qualifier still makes any key value a secret's.
+        assert_eq!(name_kind(b"client_key"), Some(NameKind::Secret));
+        // A publishable key, under any name.
+        assert!(reject("STRIPE_KEY", "pk_live_NqVwYS81VP7Hb1DX8pPd5khx").is_some());
+        assert!(reject("stripe_secret", "pk_test_NqVwYS81VP7Hb1DX8pPd5khx").is_some());
+        // A public key's abbreviation: public.
+        assert!(reject("SigningPubKey", "023D7C2F7256819CE61D3F22654A81C2").is_some());
     }
 
     fn reject(name: &str, value: &str) -> Option<&'static str> {
