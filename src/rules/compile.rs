@@ -242,3 +242,34 @@ fn compile_rule(origin: &str, provider: &ProviderSpec, spec: &RuleSpec) -> Compi
         origin: origin.to_string(),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A counted repetition such as `{16,12000}` unrolls into thousands of
+    /// NFA states, and every scanning thread then carries that rule's
+    /// program and caches: one such bound cost a stdlib scan ~25 MB of peak
+    /// memory. The scan window already bounds a match, so `{16,}` does the
+    /// same job; this keeps every built-in pattern under a size no ordinary
+    /// shape needs.
+    #[test]
+    fn every_builtin_regex_compiles_small() {
+        const LIMIT: usize = 1 << 20;
+        let set = RuleSet::builtin().unwrap();
+        let mut large = Vec::new();
+        for spec in set.files.iter().flat_map(|f| &f.file.rules) {
+            let small = RegexBuilder::new(&spec.regex)
+                .unicode(false)
+                .size_limit(LIMIT)
+                .build();
+            if small.is_err() {
+                large.push(spec.id.as_str());
+            }
+        }
+        assert!(
+            large.is_empty(),
+            "rules whose regex compiles past {LIMIT} bytes: {large:?}"
+        );
+    }
+}
