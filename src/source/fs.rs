@@ -194,7 +194,9 @@ fn read_limited(
 ) -> std::io::Result<Loaded> {
     let mut file = std::fs::File::open(path)?;
     let head = max.min(BINARY_WINDOW as u64);
-    let whole = read_capped(&mut file, head, buf)?;
+    buf.clear();
+    fill(&mut file, buf, head.saturating_add(1))?;
+    let whole = buf.len() as u64 <= head;
     let archive = |buf: &[u8]| {
         max_archive.is_some()
             && super::archive::kind(&buf[..buf.len().min(super::archive::SNIFF_LEN)]).is_some()
@@ -207,9 +209,7 @@ fn read_limited(
     }
     // `buf` holds `head + 1` bytes: read on to the probe.
     let probe = max.min(KEEP_BUFFER as u64);
-    (&mut file)
-        .take(probe.saturating_add(1) - buf.len() as u64)
-        .read_to_end(buf)?;
+    fill(&mut file, buf, probe.saturating_add(1))?;
     if buf.len() as u64 <= probe {
         return Ok(Loaded::Whole);
     }
@@ -224,12 +224,70 @@ fn read_limited(
     };
     // `buf` holds `probe + 1` bytes, at most `limit + 1`; the file may have
     // grown since the stat: never read past the limit.
-    file.take(limit.saturating_add(1) - buf.len() as u64)
-        .read_to_end(buf)?;
+    fill(&mut file, buf, limit.saturating_add(1))?;
     Ok(match buf.len() as u64 <= limit {
         true => Loaded::Whole,
         false => Loaded::Skipped(Skip::Large),
     })
+}
+
+/// Reads on until `buf` holds `upto` bytes or the file ends, each read
+/// asking for all that is missing. `read_to_end` asks for 8 KiB first and
+/// grows from there: every binary file cost a second read for the byte past
+/// its head, and every larger text file one or two more (about a fifth of a
+/// tree scan's reads). The buffer grows with what arrives, never by `upto`
+/// alone, so a size limit is not an allocation.
+fn fill(file: &mut std::fs::File, buf: &mut Vec<u8>, upto: u64) -> std::io::Result<()> {
+    let upto = usize::try_from(upto).unwrap_or(usize::MAX);
+    while buf.len() < upto {
+        let want = (upto - buf.len()).min(buf.len().max(BINARY_WINDOW + 1));
+        buf.reserve(want);
+        let room = (upto - buf.len()).min(buf.capacity() - buf.len());
+        let read = read_into_spare(file, buf, room)?;
+        if read == 0 {
+            break;
+        }
+    }
+    Ok(())
+}
+
+/// One `read` of up to `room` bytes into `buf`'s spare capacity (which
+/// holds at least that much), appended. `libc::read` writes into the
+/// uninitialised bytes without a slice over them (std's own way,
+/// `read_buf`, is not stable).
+#[cfg(unix)]
+fn read_into_spare(
+    file: &mut std::fs::File,
+    buf: &mut Vec<u8>,
+    room: usize,
+) -> std::io::Result<usize> {
+    use std::os::fd::AsRawFd;
+    let spare = buf.spare_capacity_mut();
+    let room = room.min(spare.len()).min(isize::MAX as usize);
+    loop {
+        // SAFETY: `spare` is valid for writes of `room` bytes, and the
+        // kernel writes at most that many.
+        let n = unsafe { libc::read(file.as_raw_fd(), spare.as_mut_ptr().cast(), room) };
+        if n >= 0 {
+            let n = n as usize;
+            // SAFETY: the kernel initialised the first `n` spare bytes.
+            unsafe { buf.set_len(buf.len() + n) };
+            return Ok(n);
+        }
+        let e = std::io::Error::last_os_error();
+        if e.kind() != std::io::ErrorKind::Interrupted {
+            return Err(e);
+        }
+    }
+}
+
+#[cfg(not(unix))]
+fn read_into_spare(
+    file: &mut std::fs::File,
+    buf: &mut Vec<u8>,
+    room: usize,
+) -> std::io::Result<usize> {
+    file.take(room as u64).read_to_end(buf)
 }
 
 /// Reads at most `max` bytes; `Ok(false)` when there was more. The file may
