@@ -120,6 +120,10 @@ fn walk_parallel(
                 return WalkState::Continue;
             }
             let path = display_path(entry.path());
+            if super::is_nul_headed(entry.path()) {
+                sink.skipped(&path, Skip::Binary);
+                return WalkState::Continue;
+            }
             match read_limited(entry.path(), max, max_archive, &mut buf) {
                 Ok(Loaded::Whole) => sink.blob(Blob {
                     path: &path,

@@ -84,6 +84,26 @@ fn binary_large_and_invalid_utf8_files_do_not_crash() {
     assert_eq!(s.summary["skipped_large"], 1);
 }
 
+#[test]
+fn bytecode_is_skipped_as_binary_and_its_source_is_scanned() {
+    let t = Tree::new();
+    let key = fake_openai_key(5);
+    t.write("app/settings.py", format!("OPENAI_API_KEY = \"{key}\"\n"));
+    // CPython 3.11 bytecode: magic, a zero flags word, then the constants.
+    let mut pyc = b"\xa7\x0d\x0d\x0a\x00\x00\x00\x00".to_vec();
+    pyc.extend_from_slice(key.as_bytes());
+    t.write("app/__pycache__/settings.cpython-311.pyc", pyc);
+    let s = t.scan_json(&["--no-git"]);
+    assert_eq!(
+        (s.code, s.paths()),
+        (1, vec!["app/settings.py"]),
+        "{}",
+        s.stderr
+    );
+    assert_eq!(s.summary["skipped_binary"], 1);
+    assert_eq!(s.summary["files"], 1);
+}
+
 #[cfg(unix)]
 #[test]
 fn symlinks_are_not_followed_so_loops_cannot_happen() {
