@@ -23,9 +23,10 @@ pub enum NameKind {
     Password,
     /// Tokens, secrets, API keys, credentials.
     Secret,
-    /// `LASTFM_KEY`, `lob_key`: "key" after a word that is not a known
-    /// qualifier, most often a provider's name, but as often a `sort_key`
-    /// or a `cache_key`: a secret only when the value is a generated key.
+    /// `LASTFM_KEY`, `lob_key`, `key` alone: "key" with no word before it
+    /// or one that is not a known qualifier, most often a provider's name,
+    /// but as often a `sort_key`, a `cache_key` or a dictionary's `key`: a
+    /// secret only when the value is a generated key.
     BareKey,
 }
 
@@ -118,7 +119,12 @@ pub fn reject_base64_assignment(
         // Key files and keystores are the private-key rules' to judge.
         return Some("decodes to binary data or several lines, not one credential");
     }
-    if name_kind(a.name, vocab).is_some() {
+    // A bare `key` is judged here: the generic rules take it only with a
+    // generated value, which a short decoded password is not.
+    if matches!(
+        name_kind(a.name, vocab),
+        Some(NameKind::Password | NameKind::Secret)
+    ) {
         return Some("named as a credential: the generic rules judge its decoded text");
     }
     let words = name_words(a.name);
@@ -238,8 +244,9 @@ fn words_kind(words: &[String], vocab: &Vocabulary) -> Option<(NameKind, usize)>
         return Some((NameKind::Secret, end - 1));
     }
     if last == "key" {
-        let before = end.checked_sub(2).map(|i| words[i].as_str());
-        let before = before?;
+        let Some(before) = end.checked_sub(2).map(|i| words[i].as_str()) else {
+            return Some((NameKind::BareKey, end - 1));
+        };
         if vocab.key_qualifiers.contains(before)
             || before.ends_with("api")
             || before.ends_with("secret")
@@ -375,7 +382,9 @@ fn reject_value(
         return Some("a publishable key (`pk_live_…`): its provider means it to be public");
     }
     if kind == NameKind::BareKey && !is_generated_key(v, params) {
-        return Some("a `<word>_key` whose value is not a generated key (a sort key, a cache key)");
+        return Some(
+            "a `key` or `<word>_key` whose value is not a generated key (a sort key, a cache key)",
+        );
     }
     let kind = match kind {
         NameKind::BareKey => NameKind::Secret,
@@ -1250,6 +1259,9 @@ mod tests {
 
     #[test]
     fn a_bare_key_is_a_secret_only_with_a_generated_value() {
+        let not_generated = Some(
+            "a `key` or `<word>_key` whose value is not a generated key (a sort key, a cache key)",
+        );
         // A provider's name before "key": a key when the value is one.
         assert_eq!(name_kind(b"LASTFM_KEY"), Some(NameKind::BareKey));
         assert_eq!(name_kind(b"deepgramKey"), Some(NameKind::BareKey));
@@ -1261,14 +1273,18 @@ mod tests {
             reject("lob_key", "xqxb_865h486y917q61vk3pwa2o2mz37009553ub"),
             None
         );
+        // "key" alone: a dictionary's key as often as a secret's name.
+        assert_eq!(name_kind(b"KEY"), Some(NameKind::BareKey));
+        assert_eq!(name_kind(b"@key"), Some(NameKind::BareKey));
+        assert_eq!(reject("KEY", "9e1c07d45a3bf2861e0d7c4a59b3f612"), None);
+        assert_eq!(reject("key", "user_profile_cache"), not_generated);
+        assert_eq!(reject("key", "2f9c7a1e/objects/thumb.png"), not_generated);
         // A lookup or data key, whatever the value.
         assert_eq!(name_kind(b"sort_key"), None);
         assert_eq!(name_kind(b"primaryKey"), None);
         assert_eq!(name_kind(b"encrypted_key"), None);
         // Not what a key generator prints: a word, a path, a slug, a short
         // or low-entropy value.
-        let not_generated =
-            Some("a `<word>_key` whose value is not a generated key (a sort key, a cache key)");
         assert_eq!(reject("preset_key", "settings_general"), not_generated);
         assert_eq!(
             reject("S3Key", "8671399420/output/2f9c7a1e4b6d"),

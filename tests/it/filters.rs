@@ -21,10 +21,13 @@ fn paths(v: &[Value]) -> Vec<String> {
 
 fn two_key_tree() -> Tree {
     let t = Tree::new();
-    t.write("src/app.py", format!("KEY = \"{}\"\n", fake_openai_key(1)));
+    t.write(
+        "src/app.py",
+        format!("DEFAULT = \"{}\"\n", fake_openai_key(1)),
+    );
     t.write(
         "fixtures/sample.py",
-        format!("KEY = \"{}\"\n", fake_openai_key(2)),
+        format!("DEFAULT = \"{}\"\n", fake_openai_key(2)),
     );
     t
 }
