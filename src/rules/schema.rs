@@ -131,6 +131,12 @@ pub struct RuleSpec {
     /// A checksum the secret carries and must pass.
     #[serde(default)]
     pub checksum: Option<Checksum>,
+    /// A token that is base64 of a JSON object (from `eyJ` on, after any
+    /// prefix): the fields its payload must hold. Another product's token
+    /// can share the prefix (a Power BI report link's `eyJrIjoi…` opens
+    /// like a Grafana key) but not the fields.
+    #[serde(default)]
+    pub payload_fields: Vec<String>,
     /// Extra, named validation steps implemented in the engine.
     #[serde(default)]
     pub validate: Vec<Validator>,

@@ -321,6 +321,11 @@ impl Scanner {
                 return Verdict::Drop(Checksum);
             }
         }
+        if !rule.spec.payload_fields.is_empty() {
+            if let Some(why) = validate::reject_payload(secret, &rule.spec.payload_fields) {
+                return Verdict::Drop(NotASecret(why));
+            }
+        }
         for v in &rule.validate {
             let rejected = match v {
                 Validator::GenericValue => generic::reject_assignment(

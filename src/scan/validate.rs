@@ -113,6 +113,33 @@ pub fn reject_pem_body(pem: &[u8]) -> Option<&'static str> {
     None
 }
 
+/// A token that is base64 of a JSON object (`eyJ…`, after any prefix)
+/// must decode to an object holding each of `fields`: a payload that does
+/// not decode, or names other fields, is another product's token with the
+/// same opening (a Power BI report link's `{"k":…,"t":…,"c":…}` against a
+/// Grafana key's `{"k":…,"n":…,"id":…}`).
+pub fn reject_payload(secret: &[u8], fields: &[String]) -> Option<&'static str> {
+    use base64::engine::general_purpose::{STANDARD_NO_PAD, URL_SAFE_NO_PAD};
+    use base64::Engine;
+    let Some(start) = memchr::memmem::find(secret, b"eyJ") else {
+        return Some("no base64 JSON payload: not this provider's token");
+    };
+    let b64 = &secret[start..];
+    let b64 = &b64[..b64.iter().rposition(|&b| b != b'=').map_or(0, |i| i + 1)];
+    let Some(json) = STANDARD_NO_PAD
+        .decode(b64)
+        .or_else(|_| URL_SAFE_NO_PAD.decode(b64))
+        .ok()
+    else {
+        return Some("its payload is not base64: not this provider's token");
+    };
+    match serde_json::from_slice::<serde_json::Map<String, serde_json::Value>>(&json) {
+        Ok(object) if fields.iter().all(|f| object.contains_key(f)) => None,
+        Ok(_) => Some("its JSON payload lacks the provider's fields: another product's token"),
+        Err(_) => Some("its payload is not a JSON object: not this provider's token"),
+    }
+}
+
 /// Checks the checksum a token carries; `true` when it is valid.
 pub fn checksum_ok(kind: Checksum, secret: &[u8]) -> bool {
     match kind {
@@ -159,6 +186,24 @@ mod tests {
 
     fn placeholder_reason(secret: &[u8]) -> Option<&'static str> {
         super::placeholder_reason(secret, Vocabulary::builtin())
+    }
+
+    #[test]
+    fn a_payload_must_name_the_providers_fields() {
+        use base64::Engine;
+        let b64 = |s: &str| base64::engine::general_purpose::STANDARD.encode(s);
+        let fields = ["k".to_string(), "n".to_string(), "id".to_string()];
+        let grafana = b64(r#"{"k":"q7T2mZ9xW4cV8bN1aS6dF3gH0jK5lP2o","n":"deploy","id":3}"#);
+        assert_eq!(reject_payload(grafana.as_bytes(), &fields), None);
+        // Unpadded, after a prefix, still decodes.
+        let prefixed = format!("glc_{}", grafana.trim_end_matches('='));
+        assert_eq!(reject_payload(prefixed.as_bytes(), &fields), None);
+        let power_bi = b64(
+            r#"{"k":"5a0c6e1d-8b2f-4e73-9d41-c6a8f0b3e2d7","t":"72f9e0b1-3c4d-4e5f-8a6b-1c2d3e4f5a6b","c":5}"#,
+        );
+        assert!(reject_payload(power_bi.as_bytes(), &fields).is_some());
+        assert!(reject_payload(b"eyJrIjoiAAAA!!!!", &fields).is_some());
+        assert!(reject_payload(b64("[1,2]").as_bytes(), &fields).is_some());
     }
 
     #[test]
