@@ -43,6 +43,9 @@ pub struct Assignment<'a> {
     /// The syntax makes an unquoted value literal text, not an expression:
     /// an XML element's text, a word on a command line (`--token a1b.c2d`).
     pub literal: bool,
+    /// The whole text the value was found in, to tell whether an unquoted
+    /// word is a variable used elsewhere.
+    pub text: &'a [u8],
 }
 
 impl<'a> Assignment<'a> {
@@ -62,7 +65,71 @@ impl<'a> Assignment<'a> {
             quote,
             namespaced,
             literal: c.name.is_some_and(|(s, e)| is_query_parameter(bytes, s, e)),
+            text: bytes,
         }
+    }
+
+    /// Where the value ends in the text; `None` for a decoded value, which
+    /// is not in it.
+    fn value_end(&self) -> Option<usize> {
+        let v = self.value;
+        self.text
+            .as_ptr_range()
+            .contains(&v.as_ptr())
+            .then(|| v.as_ptr() as usize - self.text.as_ptr() as usize + v.len())
+    }
+
+    /// The first byte after the value past blanks.
+    fn next_byte(&self) -> Option<u8> {
+        let rest = &self.text[self.value_end()?..];
+        rest.iter().copied().find(|b| !matches!(b, b' ' | b'\t'))
+    }
+
+    /// Whether the value occurs again in the text as a whole word, not in
+    /// quotes: a name (variable, type) is declared and used, a literal
+    /// stands alone.
+    fn is_used_elsewhere(&self) -> bool {
+        let (v, text) = (self.value, self.text);
+        let ident = |b: u8| b.is_ascii_alphanumeric() || b == b'_';
+        let quote = |b: u8| matches!(b, b'"' | b'\'' | b'`');
+        memchr::memmem::find_iter(text, v)
+            .filter(|&i| {
+                let before = i.checked_sub(1).map(|j| text[j]);
+                let after = text.get(i + v.len()).copied();
+                !before.is_some_and(|b| ident(b) || quote(b)) && !after.is_some_and(ident)
+            })
+            .nth(1)
+            .is_some()
+    }
+
+    /// `password: jayqchcf` in code: a lowercase word that occurs nowhere
+    /// else in the file is no variable (a variable is declared, assigned or
+    /// passed in where it is read), but a literal, as in a configuration
+    /// embedded in a string (`users: [{user: a, password: jayqchcf}]`).
+    /// Prose that goes on after the word (`// Second pass: look for …`) is
+    /// no assignment.
+    fn is_undeclared_word(&self) -> bool {
+        self.value_end().is_some()
+            && self.value.iter().all(u8::is_ascii_lowercase)
+            && !self.next_byte().is_some_and(|b| b.is_ascii_alphabetic())
+            && !self.is_used_elsewhere()
+    }
+
+    /// `log_passwd: __u32`, `token: crate::Handle`, `key: Seed<'_>`,
+    /// `SECRET: _bindgen_ty_3 = _bindgen_ty_3::SECRET`: after a name in
+    /// code, a path, a generic or a name the file uses again is a type or
+    /// a variable, not a value (a literal secret in code is quoted).
+    fn is_code_name(&self) -> bool {
+        let v = self.value;
+        let name_chars = v
+            .first()
+            .is_some_and(|b| b.is_ascii_alphabetic() || *b == b'_')
+            && v.iter()
+                .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b':'));
+        name_chars
+            && (memchr::memmem::find(v, b"::").is_some()
+                || self.next_byte() == Some(b'<')
+                || self.is_used_elsewhere())
     }
 
     /// The same assignment where an unquoted value is literal text.
@@ -141,6 +208,7 @@ pub fn reject_base64_assignment(
         quote: Some(b'"'),
         namespaced: a.namespaced,
         literal: true,
+        text: a.text,
     };
     reject_value(&decoded, NameKind::Secret, &words, vocab, params)
 }
@@ -461,8 +529,13 @@ fn reject_value(
         {
             return Some("an expression");
         }
-        if vocab.code_extensions.contains(extension(a.path)) && !has_letters_and_digits(v) {
-            return Some("an unquoted word in code");
+        if vocab.code_extensions.contains(extension(a.path)) {
+            if a.is_code_name() {
+                return Some("a type or a name the file uses elsewhere (`__u32`, `crate::Handle`)");
+            }
+            if !has_letters_and_digits(v) && !a.is_undeclared_word() {
+                return Some("an unquoted word in code");
+            }
         }
     }
     if kind == NameKind::Secret && is_prefix_with_a_word_for_body(v, params) {
@@ -1032,6 +1105,17 @@ pub fn reject_url_password(
     vocab: &Vocabulary,
     params: &ValidatorParams,
 ) -> Option<&'static str> {
+    reject_password(v, vocab, params, true)
+}
+
+/// A password given with its user; `words`: an English word is a
+/// placeholder (`user:secret@`), as in a URL.
+fn reject_password(
+    v: &[u8],
+    vocab: &Vocabulary,
+    params: &ValidatorParams,
+    words: bool,
+) -> Option<&'static str> {
     if v.len() < params.min_url_password_length {
         return Some("too short");
     }
@@ -1057,7 +1141,7 @@ pub fn reject_url_password(
     {
         return Some("an interpolation");
     }
-    if is_english_word(v, params) {
+    if words && is_english_word(v, params) {
         return Some("an English word");
     }
     None
@@ -1117,7 +1201,10 @@ pub fn reject_basic_auth(
     if password.is_empty() || password.iter().any(|b| !(0x20..0x7f).contains(b)) {
         return Some("no printable password");
     }
-    reject_url_password(password, vocab, params)
+    // A user:password pair in a header is a credential by its form: the
+    // English-word test, which tells a URL's `user:pass@` placeholder, is
+    // left out (`kcwhvzb:mdditerd` reads as English by letter pairs).
+    reject_password(password, vocab, params, false)
 }
 
 /// `%XX` escapes decoded; anything else kept as it is.
@@ -1318,6 +1405,7 @@ mod tests {
             quote: Some(b'"'),
             namespaced: false,
             literal: false,
+            text: b"",
         };
         reject_assignment(&a, vocab(), &ValidatorParams::default())
     }
@@ -1332,6 +1420,7 @@ mod tests {
             quote: None,
             namespaced: false,
             literal,
+            text: b"",
         };
         reject_assignment(&a, vocab(), &ValidatorParams::default())
     }
@@ -1372,6 +1461,7 @@ mod tests {
             quote: None,
             namespaced: false,
             literal: false,
+            text: b"",
         };
         let params = ValidatorParams {
             min_secret_length: 16,
@@ -1425,6 +1515,45 @@ mod tests {
     }
 
     #[test]
+    fn an_unquoted_word_in_code_is_a_variable_only_when_used_elsewhere() {
+        let judge = |path: &str, text: &'static str, name: &str, value: &str| {
+            let n = text.find(name).expect("in text");
+            let v = n + text[n..].find(value).expect("in text");
+            let a = Assignment {
+                path,
+                name: &text.as_bytes()[n..n + name.len()],
+                value: &text.as_bytes()[v..v + value.len()],
+                quote: None,
+                namespaced: false,
+                literal: false,
+                text: text.as_bytes(),
+            };
+            reject_assignment(&a, vocab(), &ValidatorParams::default())
+        };
+        // A configuration in a Go string: the value is nowhere else.
+        let conf = "conf := `users: [{user: svc, password: qzvrtk}]`";
+        assert_eq!(judge("a_test.go", conf, "password", "qzvrtk"), None);
+        // A variable: assigned, then read.
+        let code = "qzvrtk := os.Getenv(\"P\")\nopts := Opts{password: qzvrtk}";
+        assert!(judge("a.go", code, "password: ", "qzvrtk").is_some());
+        // Prose goes on after the word.
+        let prose = "// Second pass: lookup every edit";
+        assert!(judge("a.go", prose, "pass", "lookup").is_some());
+        // Types after a name: used again, a path, a generic.
+        let field = "pub struct S { pub log_passwd: __u32, pub uid: __u32 }";
+        assert!(judge("ptrace.rs", field, "log_passwd", "__u32").is_some());
+        let konst = "pub const SECRET: _bindgen_ty_3 = _bindgen_ty_3::SECRET;";
+        assert!(judge("net.rs", konst, "SECRET", "_bindgen_ty_3").is_some());
+        let path = "struct P { token: crate::Handle9 }";
+        assert!(judge("p.rs", path, "token", "crate::Handle9").is_some());
+        let generic = "let raw_private_key: Curve25519SeedBin<'_> = seed;";
+        assert!(judge("k.rs", generic, "raw_private_key", "Curve25519SeedBin").is_some());
+        // An unquoted token with digits that stands alone stays a value.
+        let token = "conf := `token: q7Zt2mWx9vKp`"; // keylint:allow (fake value under test)
+        assert_eq!(judge("a_test.go", token, "token", "q7Zt2mWx9vKp"), None);
+    }
+
+    #[test]
     fn xml_elements_in_source_code_are_templates() {
         let a = |path| Assignment {
             path,
@@ -1433,6 +1562,7 @@ mod tests {
             quote: None,
             namespaced: false,
             literal: true,
+            text: b"",
         };
         let p = ValidatorParams::default();
         assert!(reject_markup(&a("models/vpn.py"), vocab(), &p).is_some());
@@ -1735,6 +1865,7 @@ mod tests {
                 quote: None,
                 namespaced: false,
                 literal: true,
+                text: b"",
             };
             reject_base64_assignment(&a, vocab(), &p)
         };
@@ -1858,5 +1989,20 @@ mod tests {
         assert_eq!(reject_basic_auth(b"dXNlcjprZDhGcTJ4Wg=="), None);
         // "user:password"
         assert!(reject_basic_auth(b"dXNlcjpwYXNzd29yZA==").is_some());
+    }
+
+    #[test]
+    fn a_basic_credentials_password_is_not_judged_as_an_english_word() {
+        use base64::Engine;
+        // Letters that pair like English: a URL's `user:denterol@` reads
+        // as a placeholder word, a Basic header's pair is a credential.
+        let word = b"denterol";
+        let params = ValidatorParams::default();
+        assert_eq!(
+            reject_url_password(word, vocab(), &params),
+            Some("an English word")
+        );
+        let pair = base64::engine::general_purpose::STANDARD.encode(b"qmrtw:denterol");
+        assert_eq!(reject_basic_auth(pair.as_bytes()), None);
     }
 }

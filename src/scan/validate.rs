@@ -43,6 +43,9 @@ pub fn placeholder_reason<'v>(secret: &[u8], vocab: &'v Vocabulary) -> Option<&'
     if is_hand_typed(secret) {
         return Some("hand-typed runs (123, abc): an example value");
     }
+    if is_counting_bytes(secret) {
+        return Some("counting bytes (000102…): a test vector's key");
+    }
     // `%API_KEY%` (Windows) and `$API_KEY` are references, not values.
     if secret.len() > 2 && secret[0] == b'%' && secret[secret.len() - 1] == b'%' {
         return Some("%VAR% reference");
@@ -78,6 +81,20 @@ fn ascending_runs(s: &[u8]) -> usize {
 fn is_hand_typed(secret: &[u8]) -> bool {
     let runs = ascending_runs(secret);
     secret.len() >= 16 && runs >= 2 && runs * 20 >= secret.len()
+}
+
+/// Hex of bytes that count up (`000102030405…`, `f0f1f2…`): the key test
+/// vectors use to show a cipher's behaviour, never a generated one.
+fn is_counting_bytes(secret: &[u8]) -> bool {
+    let hex = |b: u8| (b as char).to_digit(16).map(|d| d as u8);
+    if secret.len() < 16 || !secret.len().is_multiple_of(2) {
+        return false;
+    }
+    let bytes: Option<Vec<u8>> = secret
+        .chunks(2)
+        .map(|p| Some(hex(p[0])? << 4 | hex(p[1])?))
+        .collect();
+    bytes.is_some_and(|b| b.windows(2).all(|w| w[1] == w[0].wrapping_add(1)))
 }
 
 /// A PEM block whose body is elided (`...`) or prose (`key omitted`) is
@@ -119,18 +136,10 @@ pub fn reject_pem_body(pem: &[u8]) -> Option<&'static str> {
 /// same opening (a Power BI report link's `{"k":…,"t":…,"c":…}` against a
 /// Grafana key's `{"k":…,"n":…,"id":…}`).
 pub fn reject_payload(secret: &[u8], fields: &[String]) -> Option<&'static str> {
-    use base64::engine::general_purpose::{STANDARD_NO_PAD, URL_SAFE_NO_PAD};
-    use base64::Engine;
     let Some(start) = memchr::memmem::find(secret, b"eyJ") else {
         return Some("no base64 JSON payload: not this provider's token");
     };
-    let b64 = &secret[start..];
-    let b64 = &b64[..b64.iter().rposition(|&b| b != b'=').map_or(0, |i| i + 1)];
-    let Some(json) = STANDARD_NO_PAD
-        .decode(b64)
-        .or_else(|_| URL_SAFE_NO_PAD.decode(b64))
-        .ok()
-    else {
+    let Some(json) = super::generic::base64_decode(&secret[start..]) else {
         return Some("its payload is not base64: not this provider's token");
     };
     match serde_json::from_slice::<serde_json::Map<String, serde_json::Value>>(&json) {
@@ -186,6 +195,21 @@ mod tests {
 
     fn placeholder_reason(secret: &[u8]) -> Option<&'static str> {
         super::placeholder_reason(secret, Vocabulary::builtin())
+    }
+
+    #[test]
+    fn counting_bytes_are_a_test_vector() {
+        let vector = b"000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f";
+        assert!(placeholder_reason(vector).is_some());
+        assert_eq!(
+            placeholder_reason(b"3c3d3e3f404142434445464748494a4b"),
+            Some("counting bytes (000102…): a test vector's key")
+        );
+        // Random hex stays.
+        assert_eq!(
+            placeholder_reason(b"9c41e07b2d8f53a6c1e9047db3f2a85e"),
+            None
+        );
     }
 
     #[test]
