@@ -499,7 +499,7 @@ fn reject_value(
     {
         return Some("the value repeats the name");
     }
-    if looks_like_identifier(v) {
+    if looks_like_identifier(v) && has_an_english_word(v, params) {
         return Some("an identifier");
     }
     if is_english_word(v, params) {
@@ -1060,6 +1060,17 @@ fn has_letters_and_digits(v: &[u8]) -> bool {
     v.iter().any(|b| b.is_ascii_alphabetic()) && v.iter().any(|b| b.is_ascii_digit())
 }
 
+/// Whether a word of three letters or more in an identifier-shaped value
+/// reads as English by its letter pairs. Code names things with words
+/// (`newPassword`, `MAILER_PASSWORD`, `defaultPwd`); a value shaped like an
+/// identifier but made of none (`Pdtswesp`, `jtofabzujf_az`) is someone's
+/// password.
+fn has_an_english_word(v: &[u8], params: &ValidatorParams) -> bool {
+    name_words(v)
+        .iter()
+        .any(|w| w.len() >= 3 && english_bigram_share(w.as_bytes()) >= params.english_word_share)
+}
+
 /// `newPassword`, `SomeValue`, `MAILER_PASSWORD`, `my_var_name`: words joined
 /// the way code names things. Random strings rarely alternate case so neatly.
 fn looks_like_identifier(v: &[u8]) -> bool {
@@ -1315,6 +1326,21 @@ mod tests {
     }
 
     #[test]
+    fn an_identifier_is_made_of_words() {
+        // Code names things with words: a name, not the password.
+        assert_eq!(reject("db_password", "defaultValue"), Some("an identifier"));
+        assert_eq!(
+            reject("db_password", "MAILER_PWD_FIELD").map(|_| ()),
+            Some(())
+        );
+        // Shaped like a name, made of none: a password.
+        assert_eq!(reject("db_password", "Xvqtrbnk"), None);
+        assert_eq!(reject("db_password", "gvkzrtqw_bx"), None);
+        // An abbreviation of the credential word describes the field.
+        assert!(reject("KeyStorePassword", "hsmPswd").is_some());
+    }
+
+    #[test]
     fn english_words_score_high_random_letters_low() {
         for w in ["position", "minutes", "nextchar", "session", "default"] {
             assert!(english_bigram_share(w.as_bytes()) >= 0.6, "{w}");
@@ -1450,7 +1476,8 @@ mod tests {
             );
         }
         // Code still needs letters and digits when unquoted.
-        assert!(reject_unquoted("Get.cs", "-Password", "KnkLsgadiw", true).is_some());
+        let camel = "KnkLsgadiw";
+        assert!(reject_unquoted("Get.cs", "-Password", camel, true).is_some());
     }
 
     fn reject_token(value: &str) -> Option<&'static str> {
