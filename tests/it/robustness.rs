@@ -847,8 +847,14 @@ fn one_long_line_costs_about_what_the_same_bytes_with_line_breaks_cost() {
         let lines = format!("{}\n", unit.trim_end()).repeat(SIZE / unit.len());
         t.write(&format!("{name}-line.txt"), &line);
         t.write(&format!("{name}-lines.txt"), &lines);
-        let one = scan_seconds(&t, &format!("{name}-line.txt"));
-        let many = scan_seconds(&t, &format!("{name}-lines.txt"));
+        let mut one = scan_seconds(&t, &format!("{name}-line.txt"));
+        let mut many = scan_seconds(&t, &format!("{name}-lines.txt"));
+        // Wall time on a shared machine (the rest of the suite runs beside
+        // it): a pair over the bound is measured again, best of two each.
+        if one > 8.0 * many + 2.0 {
+            one = one.min(scan_seconds(&t, &format!("{name}-line.txt")));
+            many = many.min(scan_seconds(&t, &format!("{name}-lines.txt")));
+        }
         assert!(
             one <= 8.0 * many + 2.0,
             "{name}: {one:.2}s on one line, {many:.2}s with line breaks"
