@@ -102,7 +102,7 @@ impl<'a> Assignment<'a> {
             .is_some()
     }
 
-    /// `password: jayqchcf` in code: a lowercase word that occurs nowhere
+    /// `password: jayqchcf` in code: a one-case word that occurs nowhere
     /// else in the file is no variable (a variable is declared, assigned or
     /// passed in where it is read), but a literal, as in a configuration
     /// embedded in a string (`users: [{user: a, password: jayqchcf}]`).
@@ -110,7 +110,8 @@ impl<'a> Assignment<'a> {
     /// no assignment.
     fn is_undeclared_word(&self) -> bool {
         self.value_end().is_some()
-            && self.value.iter().all(u8::is_ascii_lowercase)
+            && (self.value.iter().all(u8::is_ascii_lowercase)
+                || self.value.iter().all(u8::is_ascii_uppercase))
             && !self.next_byte().is_some_and(|b| b.is_ascii_alphabetic())
             && !self.is_used_elsewhere()
     }
@@ -1560,6 +1561,8 @@ mod tests {
         // A configuration in a Go string: the value is nowhere else.
         let conf = "conf := `users: [{user: svc, password: qzvrtk}]`";
         assert_eq!(judge("a_test.go", conf, "password", "qzvrtk"), None);
+        let yaml = "cfg := `\n  hosts:\n    oauth_token: QZVRTKWM\n`";
+        assert_eq!(judge("a_test.go", yaml, "oauth_token", "QZVRTKWM"), None);
         // A variable: assigned, then read.
         let code = "qzvrtk := os.Getenv(\"P\")\nopts := Opts{password: qzvrtk}";
         assert!(judge("a.go", code, "password: ", "qzvrtk").is_some());
