@@ -500,7 +500,10 @@ fn reject_value(
     {
         return Some("the value repeats the name");
     }
-    if looks_like_identifier(v) && has_an_english_word(v, params) {
+    // `$$hashKey`, `$scope`: a `$` before a name marks a property or a
+    // variable (AngularJS, PHP, shell), not the start of a password.
+    let name = &v[v.iter().take_while(|&&b| b == b'$').count()..];
+    if !name.is_empty() && looks_like_identifier(name) && has_an_english_word(name, params) {
         return Some("an identifier");
     }
     if is_english_word(v, params) {
@@ -511,6 +514,9 @@ fn reject_value(
     }
     if is_email_address(v) {
         return Some("an e-mail address: whose account, not its password");
+    }
+    if v.starts_with(b"arn:") {
+        return Some("an AWS resource name (`arn:…`): which role or key, not a secret");
     }
     if a.quote.is_none() {
         if is_next_assignment(v) {
@@ -1324,6 +1330,21 @@ mod tests {
         assert!(!looks_like_identifier(b"dvqytuvd"));
         assert!(!looks_like_identifier(b"R5JI8jp1J"));
         assert!(!looks_like_identifier(b"GSLDVRRE"));
+    }
+
+    #[test]
+    fn resource_names_and_dollar_names_are_not_secrets() {
+        assert!(reject(
+            "authorizerCredentials",
+            "arn:aws:iam::123456789012:role/api"
+        )
+        .is_some());
+        assert_eq!(
+            reject("STORAGE_KEY", "$$animateClasses"),
+            Some("an identifier")
+        );
+        // Names in an ARN's place that are not one stay judged as values.
+        assert_eq!(reject("api_secret", "Kq7vR2xmLp:arn"), None);
     }
 
     #[test]
