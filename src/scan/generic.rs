@@ -48,6 +48,11 @@ pub struct Assignment<'a> {
     pub text: &'a [u8],
 }
 
+/// How far around an unquoted value in code (bytes, each side) to look for
+/// the same name used again: a variable is used near where it is set, a
+/// type near where it is declared or again in the same listing.
+const NAME_REACH: usize = 64 << 10;
+
 impl<'a> Assignment<'a> {
     pub fn new(path: &'a str, bytes: &'a [u8], c: &Candidate) -> Self {
         let quote = c
@@ -87,9 +92,15 @@ impl<'a> Assignment<'a> {
 
     /// Whether the value occurs again in the text as a whole word, not in
     /// quotes: a name (variable, type) is declared and used, a literal
-    /// stands alone.
+    /// stands alone. Looked for within [`NAME_REACH`] bytes either side,
+    /// so a file of many such values costs a bounded search per value.
     fn is_used_elsewhere(&self) -> bool {
-        let (v, text) = (self.value, self.text);
+        let v = self.value;
+        let Some(end) = self.value_end() else {
+            return false;
+        };
+        let from = (end - v.len()).saturating_sub(NAME_REACH);
+        let text = &self.text[from..(end + NAME_REACH).min(self.text.len())];
         let ident = |b: u8| b.is_ascii_alphanumeric() || b == b'_';
         let quote = |b: u8| matches!(b, b'"' | b'\'' | b'`');
         memchr::memmem::find_iter(text, v)
@@ -102,35 +113,36 @@ impl<'a> Assignment<'a> {
             .is_some()
     }
 
-    /// `password: jayqchcf` in code: a one-case word that occurs nowhere
-    /// else in the file is no variable (a variable is declared, assigned or
-    /// passed in where it is read), but a literal, as in a configuration
-    /// embedded in a string (`users: [{user: a, password: jayqchcf}]`).
-    /// Prose that goes on after the word (`// Second pass: look for …`) is
-    /// no assignment.
-    fn is_undeclared_word(&self) -> bool {
-        self.value_end().is_some()
-            && (self.value.iter().all(u8::is_ascii_lowercase)
-                || self.value.iter().all(u8::is_ascii_uppercase))
-            && !self.next_byte().is_some_and(|b| b.is_ascii_alphabetic())
-            && !self.is_used_elsewhere()
-    }
-
+    /// An unquoted value in code: why it is no literal, if it is not.
+    ///
     /// `log_passwd: __u32`, `token: crate::Handle`, `key: Seed<'_>`,
-    /// `SECRET: _bindgen_ty_3 = _bindgen_ty_3::SECRET`: after a name in
-    /// code, a path, a generic or a name the file uses again is a type or
-    /// a variable, not a value (a literal secret in code is quoted).
-    fn is_code_name(&self) -> bool {
+    /// `SECRET: _bindgen_ty_3 = _bindgen_ty_3::SECRET`: after a name, a
+    /// path, a generic or a name the file uses again is a type or a
+    /// variable (a literal secret in code is quoted). A word without digits
+    /// is a name too, except a one-case word that occurs nowhere else
+    /// (`password: jayqchcf`: a variable is declared, assigned or passed in
+    /// where it is read), as in a configuration embedded in a string
+    /// (`users: [{user: a, password: jayqchcf}]`), and unless prose goes on
+    /// after it (`// Second pass: look for …`).
+    fn reject_unquoted_in_code(&self) -> Option<&'static str> {
         let v = self.value;
         let name_chars = v
             .first()
             .is_some_and(|b| b.is_ascii_alphabetic() || *b == b'_')
             && v.iter()
                 .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b':'));
-        name_chars
-            && (memchr::memmem::find(v, b"::").is_some()
-                || self.next_byte() == Some(b'<')
-                || self.is_used_elsewhere())
+        let used = name_chars && self.is_used_elsewhere();
+        if name_chars
+            && (used || memchr::memmem::find(v, b"::").is_some() || self.next_byte() == Some(b'<'))
+        {
+            return Some("a type or a name the file uses elsewhere (`__u32`, `crate::Handle`)");
+        }
+        let one_case = v.iter().all(u8::is_ascii_lowercase) || v.iter().all(u8::is_ascii_uppercase);
+        let literal = one_case
+            && self.value_end().is_some()
+            && !self.next_byte().is_some_and(|b| b.is_ascii_alphabetic())
+            && !used;
+        (!has_letters_and_digits(v) && !literal).then_some("an unquoted word in code")
     }
 
     /// The same assignment where an unquoted value is literal text.
@@ -537,11 +549,8 @@ fn reject_value(
             return Some("an expression");
         }
         if vocab.code_extensions.contains(extension(a.path)) {
-            if a.is_code_name() {
-                return Some("a type or a name the file uses elsewhere (`__u32`, `crate::Handle`)");
-            }
-            if !has_letters_and_digits(v) && !a.is_undeclared_word() {
-                return Some("an unquoted word in code");
+            if let Some(why) = a.reject_unquoted_in_code() {
+                return Some(why);
             }
         }
     }
