@@ -90,11 +90,16 @@ fn is_counting_bytes(secret: &[u8]) -> bool {
     if secret.len() < 16 || !secret.len().is_multiple_of(2) {
         return false;
     }
-    let bytes: Option<Vec<u8>> = secret
-        .chunks(2)
-        .map(|p| Some(hex(p[0])? << 4 | hex(p[1])?))
-        .collect();
-    bytes.is_some_and(|b| b.windows(2).all(|w| w[1] == w[0].wrapping_add(1)))
+    let byte = |p: &[u8]| Some(hex(p[0])? << 4 | hex(p[1])?);
+    let mut pairs = secret.chunks(2).map(byte);
+    let Some(mut prev) = pairs.next().flatten() else {
+        return false;
+    };
+    pairs.all(|b| {
+        let next = b.is_some_and(|b| b == prev.wrapping_add(1));
+        prev = prev.wrapping_add(1);
+        next
+    })
 }
 
 /// A PEM block whose body is elided (`...`) or prose (`key omitted`) is

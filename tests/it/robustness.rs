@@ -850,8 +850,11 @@ fn one_long_line_costs_about_what_the_same_bytes_with_line_breaks_cost() {
         let mut one = scan_seconds(&t, &format!("{name}-line.txt"));
         let mut many = scan_seconds(&t, &format!("{name}-lines.txt"));
         // Wall time on a shared machine (the rest of the suite runs beside
-        // it): a pair over the bound is measured again, best of two each.
-        if one > 8.0 * many + 2.0 {
+        // it): a pair over the bound is measured again, best of three each.
+        for _ in 0..2 {
+            if one <= 8.0 * many + 2.0 {
+                break;
+            }
             one = one.min(scan_seconds(&t, &format!("{name}-line.txt")));
             many = many.min(scan_seconds(&t, &format!("{name}-lines.txt")));
         }
