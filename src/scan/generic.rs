@@ -530,6 +530,12 @@ fn reject_value(
     if v.starts_with(b"arn:") {
         return Some("an AWS resource name (`arn:…`): which role or key, not a secret");
     }
+    if is_sigv4_credential_scope(v) {
+        return Some(
+            "an AWS SigV4 credential scope (`<key id>/<date>/<region>/<service>/aws4_request`): \
+             its key ID is judged by the AWS rule",
+        );
+    }
     if a.quote.is_none() {
         if is_next_assignment(v) {
             return Some("an empty value, then the next assignment (`PASS= FILTER=x`)");
@@ -603,6 +609,24 @@ fn literal_expansion(v: &[u8]) -> Option<&'static str> {
 
 /// `admin@example.com`: a mailbox at a domain, what a login is, not a
 /// secret.
+/// `X-Amz-Credential=AKIA…%2F20190814%2Fus-west-2%2Fs3%2Faws4_request`: a
+/// SigV4 request's credential scope, the access key ID (no secret alone,
+/// and the AWS rule's to judge) followed by date, region and service.
+fn is_sigv4_credential_scope(v: &[u8]) -> bool {
+    let Some(rest) = v.strip_suffix(b"aws4_request") else {
+        return false;
+    };
+    let parts = if let Some(r) = rest.strip_suffix(b"%2F").or(rest.strip_suffix(b"%2f")) {
+        r.split(|&b| b == b'%').count()
+    } else if let Some(r) = rest.strip_suffix(b"/") {
+        r.split(|&b| b == b'/').count()
+    } else {
+        return false;
+    };
+    // key id, date, region, service
+    parts == 4
+}
+
 fn is_email_address(v: &[u8]) -> bool {
     let Some(at) = memchr::memchr(b'@', v) else {
         return false;
@@ -1787,6 +1811,27 @@ mod tests {
             "k7#x@host.c0m",
         ] {
             assert!(!is_email_address(v.as_bytes()), "{v}");
+        }
+    }
+
+    #[test]
+    fn a_sigv4_credential_scope_is_a_key_id_not_a_secret() {
+        let key_id = "AKIA4QZ7RXMV2LN6PTWB"; // keylint:allow (fake value under test)
+        for v in [
+            format!("{key_id}%2F20190814%2Fus-west-2%2Fs3%2Faws4_request"),
+            format!("{key_id}/20190814/us-west-2/s3/aws4_request"),
+        ] {
+            assert!(is_sigv4_credential_scope(v.as_bytes()), "{v}");
+            assert!(reject("X-Amz-Credential", &v).is_some(), "{v}");
+        }
+        // Not the scope's shape: another secret that merely ends alike.
+        for v in [
+            "aws4_request".to_string(),
+            format!("{key_id}aws4_request"),
+            format!("{key_id}/us-west-2/aws4_request"),
+            "Fq7vNw3kLxP2mR7tYb5c".to_string(),
+        ] {
+            assert!(!is_sigv4_credential_scope(v.as_bytes()), "{v}");
         }
     }
 
