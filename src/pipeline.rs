@@ -514,6 +514,7 @@ impl<'p> Collector<'p> {
                 skipped_binary: Stats::get(&s.skipped_binary),
                 skipped_large: Stats::get(&s.skipped_large),
                 skipped_lfs: Stats::get(&s.skipped_lfs),
+                searched_bytes: Stats::get(&s.searched),
                 errors: errors.len() as u64,
                 live: None,
                 elapsed: started.elapsed(),
@@ -532,6 +533,7 @@ impl Collector<'_> {
     /// `within`: the length of the path's prefix naming the archive that
     /// holds it.
     fn judge_blob(&self, blob: Blob<'_>, within: Option<usize>) {
+        let _counted = CountSearched(&self.stats);
         let Blob {
             path,
             bytes,
@@ -967,5 +969,18 @@ fn shown_from(abs: &Path, cwd: &Path) -> String {
     match abs.strip_prefix(&cwd) {
         Ok(rel) => crate::source::display_path(rel),
         Err(_) => crate::source::display_path(abs),
+    }
+}
+
+/// Adds what this thread's detectors read to the scan's count when a blob
+/// is done, whichever way its judging returns.
+struct CountSearched<'a>(&'a Stats);
+
+impl Drop for CountSearched<'_> {
+    fn drop(&mut self) {
+        self.0.searched.fetch_add(
+            crate::scan::cost::take(),
+            std::sync::atomic::Ordering::Relaxed,
+        );
     }
 }

@@ -22,6 +22,9 @@ pub struct Summary {
     pub skipped_large: u64,
     /// Git LFS pointers: their content is not in the repository.
     pub skipped_lfs: u64,
+    /// Bytes the detectors read: the text, the windows their patterns ran
+    /// on, decoded views ([`crate::scan::cost`]).
+    pub searched_bytes: u64,
     pub errors: u64,
     /// With `--verify`: findings whose key the provider accepted.
     #[serde(skip_serializing_if = "Option::is_none")]

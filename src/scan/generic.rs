@@ -101,6 +101,7 @@ impl<'a> Assignment<'a> {
         };
         let from = (end - v.len()).saturating_sub(NAME_REACH);
         let text = &self.text[from..(end + NAME_REACH).min(self.text.len())];
+        super::cost::add(text.len());
         let ident = |b: u8| b.is_ascii_alphanumeric() || b == b'_';
         let quote = |b: u8| matches!(b, b'"' | b'\'' | b'`');
         memchr::memmem::find_iter(text, v)

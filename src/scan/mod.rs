@@ -8,6 +8,7 @@
 //!
 //! A [`Scanner`] is immutable and shared by all threads.
 
+pub mod cost;
 pub mod credential_files;
 pub mod examples;
 pub mod generic;
@@ -221,6 +222,7 @@ impl Scanner {
     /// Regex matches near keyword hits, in blob order.
     fn candidates(&self, bytes: &[u8]) -> Vec<Candidate> {
         // (rule, window start, window end) for every keyword hit.
+        cost::add(bytes.len());
         let mut windows: Vec<(usize, usize, usize)> = Vec::new();
         self.rules.prefilter().for_each_hit(bytes, |k, hs, he| {
             for &r in &self.rules.keyword_rules[k] {
@@ -249,9 +251,11 @@ impl Scanner {
             };
             // Most windows hold no match, and telling so costs the lazy
             // DFA alone; captures cost two to three times that.
+            cost::add(e - s);
             if !m.regex.is_match(&bytes[s..e]) {
                 continue;
             }
+            cost::add(e - s);
             // `login, password = 'a@b.com', 'pw'`: a name among names
             // takes the value in its place.
             let unpacks = self.rules.rules[r]

@@ -61,6 +61,7 @@ pub fn views(bytes: &[u8], only: Option<&RunFilter<'_>>) -> Vec<View> {
 /// version changed: the rest was searched with the older version).
 pub fn views_in(bytes: &[u8], search: Range<usize>, only: Option<&RunFilter<'_>>) -> Vec<View> {
     let mut out = Vec::new();
+    crate::scan::cost::add(search.len());
     let offset = search.start;
     for run in runs(&bytes[search]) {
         let run = run.start + offset..run.end + offset;

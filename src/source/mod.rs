@@ -93,6 +93,8 @@ pub struct Stats {
     pub skipped_large: AtomicU64,
     pub skipped_lfs: AtomicU64,
     pub errors: AtomicU64,
+    /// Bytes the detectors read ([`crate::scan::cost`]).
+    pub searched: AtomicU64,
 }
 
 impl Stats {

@@ -62,7 +62,13 @@ fn human_output_snapshot() {
 #[test]
 fn json_output_snapshot() {
     let (out, _) = run("json");
-    let doc: Value = serde_json::from_slice(&out).unwrap();
+    let mut doc: Value = serde_json::from_slice(&out).unwrap();
+    // What the detectors read moves with every rule; the snapshot holds
+    // that it is there and counts at least the text.
+    let summary = &mut doc["summary"];
+    let searched = summary["searched_bytes"].as_u64().unwrap();
+    assert!(searched >= summary["bytes"].as_u64().unwrap(), "{summary}");
+    summary["searched_bytes"] = Value::from("[counted]");
     insta::assert_json_snapshot!(doc);
 }
 
