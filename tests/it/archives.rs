@@ -158,6 +158,36 @@ fn every_compression_format_is_opened() {
     );
 }
 
+/// A zstd frame whose header asks for a 128 MiB window (`zstd --long=27`):
+/// keylint refuses to allocate it, and says that is why, not "corrupt".
+#[test]
+fn a_zstd_window_over_the_limit_is_refused_by_name_not_called_corrupt() {
+    let t = Tree::new();
+    // Magic, a header descriptor with a window descriptor and nothing else,
+    // window 2^(10 + 17) bytes, then one raw last block of 5 bytes.
+    let mut frame = vec![0x28, 0xB5, 0x2F, 0xFD, 0x00, 17 << 3];
+    frame.extend_from_slice(&[1 | (5 << 3), 0, 0]);
+    frame.extend_from_slice(b"hello");
+    t.write("logs/big.log.zst", frame);
+    t.write("app.env", settings(2));
+    // A finding beside the error: exit 1, the error counted and named.
+    let scan = t.scan_json(&["--no-git"]);
+    assert_eq!(scan.code, 1, "{}", scan.stderr);
+    let line = scan
+        .stderr
+        .lines()
+        .find(|l| l.contains("big.log.zst"))
+        .unwrap_or_else(|| panic!("{}", scan.stderr));
+    assert!(
+        line.contains("zstd window of 128 MiB is over the 64 MiB")
+            && line.contains("--archive-depth 0")
+            && !line.contains("corrupt"),
+        "{line}"
+    );
+    // The rest of the tree is still scanned.
+    assert_eq!(scan.places(), ["app.env:2"]);
+}
+
 #[test]
 fn archives_are_recognised_by_their_bytes_not_their_name() {
     let t = Tree::new();

@@ -23,10 +23,28 @@ pub(super) fn decoder<'r, R: Read + 'r>(k: Kind, input: R) -> io::Result<Box<dyn
         )),
         Kind::Zstd => Box::new(
             ruzstd::decoding::StreamingDecoder::new_with_max_window_size(input, ZSTD_MAX_WINDOW)
-                .map_err(io::Error::other)?,
+                .map_err(zstd_error)?,
         ),
         Kind::Zip | Kind::Tar => {
             return Err(io::Error::other("not a compressed stream"));
         }
     })
+}
+
+/// A window over the limit is a stream keylint will not decode, not a
+/// corrupt one (`zstd --long=27` writes 128 MiB windows): said so, as
+/// `Unsupported`.
+fn zstd_error(e: ruzstd::decoding::errors::FrameDecoderError) -> io::Error {
+    use ruzstd::decoding::errors::FrameDecoderError::WindowSizeTooBig;
+    match e {
+        WindowSizeTooBig { requested, max } => io::Error::new(
+            io::ErrorKind::Unsupported,
+            format!(
+                "its zstd window of {} MiB is over the {} MiB keylint decodes with",
+                requested >> 20,
+                max >> 20
+            ),
+        ),
+        e => io::Error::other(e),
+    }
 }

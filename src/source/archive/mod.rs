@@ -300,6 +300,13 @@ impl Walk<'_> {
                 };
                 let decoder = match formats::decoder(k, counted) {
                     Ok(d) => d,
+                    Err(e) if e.kind() == std::io::ErrorKind::Unsupported => {
+                        out.stopped = true;
+                        return out.problem(
+                            path,
+                            format!("{e}; not scanned (decompress it and scan the result, or pass --archive-depth 0 to skip archives)"),
+                        );
+                    }
                     Err(e) => return self.failed(out, path, e),
                 };
                 let mut guarded = Guard {
