@@ -133,7 +133,7 @@ pub fn load_scanner(
 ) -> crate::Result<Scanner> {
     let mut set = match rules_dir {
         Some(dir) => crate::rules::RuleSet::from_dir(dir)?,
-        None => crate::rules::RuleSet::builtin()?,
+        None => crate::rules::RuleSet::builtin_for_scan()?,
     };
     if let Some(c) = config {
         c.apply(&mut set)?;

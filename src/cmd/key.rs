@@ -19,7 +19,7 @@ pub fn resolver<'a>(env: EnvLookup<'a>) -> anyhow::Result<Resolver<'a>> {
     let project = Project::discover(&std::env::current_dir()?)?;
     let now = clock::now(env)?;
     Ok(Resolver::new(
-        RuleSet::builtin()?.providers().cloned(),
+        RuleSet::builtin_for_scan()?.providers().cloned(),
         env,
         project,
         now,
