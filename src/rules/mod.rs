@@ -235,7 +235,12 @@ mod tests {
                 rule["examples"] = serde_json::json!([]);
                 rule["counter_examples"] = serde_json::json!([]);
             }
-            assert_eq!(expected, serde_json::to_value(&l.file).unwrap(), "{}", w.origin);
+            assert_eq!(
+                expected,
+                serde_json::to_value(&l.file).unwrap(),
+                "{}",
+                w.origin
+            );
         }
         let size = |files: &[(&str, &str)]| files.iter().map(|(_, t)| t.len()).sum::<usize>();
         assert!(

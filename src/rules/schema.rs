@@ -120,6 +120,12 @@ pub struct RuleSpec {
     /// Minimum Shannon entropy (bits per character) of the secret.
     #[serde(default)]
     pub entropy: Option<f64>,
+    /// Longest secret the rule reports, in bytes. Its regex can then take
+    /// the value as `{6,}`: a counted bound such as `{6,512}` unrolls into
+    /// hundreds of NFA states, compiled on the rule's first keyword hit,
+    /// where pre-commit's start-up is spent.
+    #[serde(default)]
+    pub max_secret_length: Option<usize>,
     /// Regexes on the secret that mark a known placeholder or public value.
     #[serde(default)]
     pub allow: Vec<String>,

@@ -52,6 +52,11 @@ pub enum DropReason {
         min: f64,
     },
     Checksum,
+    /// Longer than the rule's `max_secret_length`.
+    TooLong {
+        len: usize,
+        max: usize,
+    },
     NotASecret(&'static str),
     Overlapped(String),
     Empty,
@@ -69,6 +74,9 @@ impl std::fmt::Display for DropReason {
                 write!(f, "entropy {got:.2} below the rule's threshold {min:.2}")
             }
             DropReason::Checksum => write!(f, "checksum does not match"),
+            DropReason::TooLong { len, max } => {
+                write!(f, "{len} bytes, over the rule's max_secret_length of {max}")
+            }
             DropReason::NotASecret(why) => write!(f, "not a secret: {why}"),
             DropReason::Overlapped(by) => write!(f, "same text reported by rule `{by}`"),
             DropReason::Empty => write!(f, "empty value"),
@@ -297,6 +305,12 @@ impl Scanner {
         let secret = &bytes[c.start..c.end];
         if secret.is_empty() {
             return Verdict::Drop(Empty);
+        }
+        if let Some(max) = rule.max_secret_length.filter(|&max| secret.len() > max) {
+            return Verdict::Drop(TooLong {
+                len: secret.len(),
+                max,
+            });
         }
         if let Some(why) = self.published.get(secret) {
             return Verdict::Drop(Published(why.clone()));

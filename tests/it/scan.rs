@@ -330,3 +330,27 @@ fn an_unpacked_password_is_the_value_in_its_place() {
     let column = line.find(&pw).unwrap() as u64 + 1;
     assert_eq!(columns, vec![column], "{:?}", s.findings);
 }
+
+/// A generic secret is at most 512 bytes (`max_secret_length`): a longer
+/// value is a continuation token, a ciphertext or a blob of data, and
+/// `--explain` says that is why it is not reported.
+#[test]
+fn a_value_over_the_rule_s_max_secret_length_is_dropped_and_explained() {
+    let t = Tree::new();
+    let (short, long) = (random_alnum(41, 300), random_alnum(42, 600));
+    t.write(
+        "short.json",
+        format!("{{\"WorkUnitToken\": \"{short}\"}}\n"),
+    );
+    t.write("long.json", format!("{{\"WorkUnitToken\": \"{long}\"}}\n"));
+    let scan = t.scan_json(&["--no-git"]);
+    assert_eq!(scan.places(), ["short.json:1"], "{}", scan.stderr);
+    let out = t.scan().args(["--explain", "long.json"]).output().unwrap();
+    let explained =
+        String::from_utf8_lossy(&out.stdout).to_string() + &String::from_utf8_lossy(&out.stderr);
+    assert!(
+        explained.contains("600 bytes, over the rule's max_secret_length of 512"),
+        "{explained}"
+    );
+    assert!(!explained.contains(long.as_str()), "full value printed");
+}
