@@ -84,6 +84,16 @@ impl<'a> Assignment<'a> {
             .then(|| v.as_ptr() as usize - self.text.as_ptr() as usize + v.len())
     }
 
+    /// `key = []byte("…")`: Go's bytes of a literal, what an HMAC or AES
+    /// key is handed over as; a sort key or cache key stays a string.
+    fn is_key_bytes(&self) -> bool {
+        let Some(end) = self.value_end() else {
+            return false;
+        };
+        let start = end - self.value.len();
+        self.quote.is_some() && self.text[..start.saturating_sub(1)].ends_with(b"[]byte(")
+    }
+
     /// The first byte after the value past blanks.
     fn next_byte(&self) -> Option<u8> {
         let rest = &self.text[self.value_end()?..];
@@ -463,7 +473,7 @@ fn reject_value(
     {
         return Some("a publishable key (`pk_live_…`): its provider means it to be public");
     }
-    if kind == NameKind::BareKey && !is_generated_key(v, params) {
+    if kind == NameKind::BareKey && !is_generated_key(v, params) && !a.is_key_bytes() {
         return Some(
             "a `key` or `<word>_key` whose value is not a generated key (a sort key, a cache key)",
         );
@@ -1595,6 +1605,35 @@ mod tests {
         assert!(!is_typed_counter(b"1133"));
         assert!(reject("ClientToken", "cachedvol112233").is_some());
         assert_eq!(reject("ClientToken", "kqzvw8m112233"), None);
+    }
+
+    #[test]
+    fn a_bare_key_handed_over_as_bytes_is_key_material() {
+        let judge = |text: &'static str, value: &str| {
+            let n = text.find("key").expect("in text");
+            let v = text.find(value).expect("in text");
+            let a = Assignment {
+                path: "auth.go",
+                name: &text.as_bytes()[n..n + 3],
+                value: &text.as_bytes()[v..v + value.len()],
+                quote: Some(b'"'),
+                namespaced: false,
+                literal: false,
+                text: text.as_bytes(),
+            };
+            reject_assignment(&a, vocab(), &ValidatorParams::default())
+        };
+        // Symbols and few digits: no generated key by its alphabet, but
+        // bytes of a literal are what an HMAC key is given as.
+        let value = "q7a5l!g%C*X-WnEwTaEdIl0s9r6f/H?W";
+        let bytes = "key = []byte(\"q7a5l!g%C*X-WnEwTaEdIl0s9r6f/H?W\")"; // keylint:allow (fake value under test)
+        assert_eq!(judge(bytes, value), None);
+        // The same value as a plain string under a bare `key`: a sort key
+        // or cache key, by the generated-key test.
+        let plain = "key = \"q7a5l!g%C*X-WnEwTaEdIl0s9r6f/H?W\""; // keylint:allow (fake value under test)
+        assert!(judge(plain, value).is_some());
+        // Words stay words, bytes or not.
+        assert!(judge("key = []byte(\"sortorder\")", "sortorder").is_some());
     }
 
     #[test]
