@@ -1607,22 +1607,32 @@ mod tests {
         assert_eq!(reject("ClientToken", "kqzvw8m112233"), None);
     }
 
+    /// The verdict on `name` = `value` where both sit in `text` (the value
+    /// after the name), as the engine reads it there.
+    fn judge_in(
+        path: &str,
+        text: &str,
+        name: &str,
+        value: &str,
+        quote: Option<u8>,
+    ) -> Option<&'static str> {
+        let n = text.find(name).expect("in text");
+        let v = n + text[n..].find(value).expect("in text");
+        let a = Assignment {
+            path,
+            name: &text.as_bytes()[n..n + name.len()],
+            value: &text.as_bytes()[v..v + value.len()],
+            quote,
+            namespaced: false,
+            literal: false,
+            text: text.as_bytes(),
+        };
+        reject_assignment(&a, vocab(), &ValidatorParams::default())
+    }
+
     #[test]
     fn a_bare_key_handed_over_as_bytes_is_key_material() {
-        let judge = |text: &'static str, value: &str| {
-            let n = text.find("key").expect("in text");
-            let v = text.find(value).expect("in text");
-            let a = Assignment {
-                path: "auth.go",
-                name: &text.as_bytes()[n..n + 3],
-                value: &text.as_bytes()[v..v + value.len()],
-                quote: Some(b'"'),
-                namespaced: false,
-                literal: false,
-                text: text.as_bytes(),
-            };
-            reject_assignment(&a, vocab(), &ValidatorParams::default())
-        };
+        let judge = |text: &str, value: &str| judge_in("auth.go", text, "key", value, Some(b'"'));
         // Symbols and few digits: no generated key by its alphabet, but
         // bytes of a literal are what an HMAC key is given as.
         let value = "q7a5l!g%C*X-WnEwTaEdIl0s9r6f/H?W";
@@ -1638,19 +1648,8 @@ mod tests {
 
     #[test]
     fn an_unquoted_word_in_code_is_a_variable_only_when_used_elsewhere() {
-        let judge = |path: &str, text: &'static str, name: &str, value: &str| {
-            let n = text.find(name).expect("in text");
-            let v = n + text[n..].find(value).expect("in text");
-            let a = Assignment {
-                path,
-                name: &text.as_bytes()[n..n + name.len()],
-                value: &text.as_bytes()[v..v + value.len()],
-                quote: None,
-                namespaced: false,
-                literal: false,
-                text: text.as_bytes(),
-            };
-            reject_assignment(&a, vocab(), &ValidatorParams::default())
+        let judge = |path: &str, text: &str, name: &str, value: &str| {
+            judge_in(path, text, name, value, None)
         };
         // A configuration in a Go string: the value is nowhere else.
         let conf = "conf := `users: [{user: svc, password: qzvrtk}]`";
