@@ -209,6 +209,11 @@ fn validate_file(origin: &str, file: &RuleFile) -> Result<()> {
         if rule.help.trim().is_empty() {
             return bad("help is empty: say how to fix a finding");
         }
+        if rule.max_secret_length == Some(0) {
+            return bad(
+                "max_secret_length = 0 would report nothing: give the longest secret in bytes",
+            );
+        }
         if let Some(problem) = rule.verify.as_ref().and_then(|v| v.problem()) {
             return bad(&format!("[rules.verify]: {problem}"));
         }

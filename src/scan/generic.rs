@@ -618,8 +618,6 @@ fn literal_expansion(v: &[u8]) -> Option<&'static str> {
     None
 }
 
-/// `admin@example.com`: a mailbox at a domain, what a login is, not a
-/// secret.
 /// `X-Amz-Credential=AKIA…%2F20190814%2Fus-west-2%2Fs3%2Faws4_request`: a
 /// SigV4 request's credential scope, the access key ID (no secret alone,
 /// and the AWS rule's to judge) followed by date, region and service.
@@ -627,7 +625,10 @@ fn is_sigv4_credential_scope(v: &[u8]) -> bool {
     let Some(rest) = v.strip_suffix(b"aws4_request") else {
         return false;
     };
-    let parts = if let Some(r) = rest.strip_suffix(b"%2F").or(rest.strip_suffix(b"%2f")) {
+    let parts = if let Some(r) = rest
+        .strip_suffix(b"%2F")
+        .or_else(|| rest.strip_suffix(b"%2f"))
+    {
         r.split(|&b| b == b'%').count()
     } else if let Some(r) = rest.strip_suffix(b"/") {
         r.split(|&b| b == b'/').count()
@@ -638,6 +639,8 @@ fn is_sigv4_credential_scope(v: &[u8]) -> bool {
     parts == 4
 }
 
+/// `admin@example.com`: a mailbox at a domain, what a login is, not a
+/// secret.
 fn is_email_address(v: &[u8]) -> bool {
     let Some(at) = memchr::memchr(b'@', v) else {
         return false;

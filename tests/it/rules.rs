@@ -53,6 +53,28 @@ fn a_duplicate_rule_id_or_a_rule_without_keywords_is_refused() {
         .expect("a well-formed rule loads");
 }
 
+/// A length bound of zero would silence its rule: refused, naming the rule
+/// and the file.
+#[test]
+fn a_max_secret_length_of_zero_is_refused() {
+    let rule = |max: usize| {
+        format!(
+            "[provider]\nid = \"acme\"\nname = \"Acme\"\n[[rules]]\nid = \"acme-key\"\ndescription = \"d\"\nregex = 'acme_[a-z]{{8,}}'\nkeywords = [\"acme_\"]\nmax_secret_length = {max}\nhelp = \"h\"\n"
+        )
+    };
+    let err = RuleSet::default()
+        .add_toml("acme.toml", &rule(0))
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.contains("acme.toml") && err.contains("acme-key") && err.contains("max_secret_length"),
+        "{err}"
+    );
+    RuleSet::default()
+        .add_toml("acme.toml", &rule(64))
+        .expect("a positive bound loads");
+}
+
 /// docs/providers.md is generated from the rules; CI fails when it is stale.
 #[test]
 fn the_provider_table_in_the_docs_is_current() {

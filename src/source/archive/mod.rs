@@ -260,6 +260,17 @@ impl Walk<'_> {
             ),
             None => {
                 let e = e.into();
+                // A stream keylint will not decode (a zstd window over its
+                // limit) is not a corrupt one.
+                let unsupported = e
+                    .downcast_ref::<io::Error>()
+                    .is_some_and(|e| e.kind() == io::ErrorKind::Unsupported);
+                if unsupported {
+                    return out.problem(
+                        archive,
+                        format!("{e}; not scanned (decompress it and scan the result, or pass --archive-depth 0 to skip archives)"),
+                    );
+                }
                 let what = format!("corrupt or truncated ({e}); the rest was not scanned");
                 out.problem_caused(archive, what, Some(e));
             }
@@ -300,13 +311,6 @@ impl Walk<'_> {
                 };
                 let decoder = match formats::decoder(k, counted) {
                     Ok(d) => d,
-                    Err(e) if e.kind() == std::io::ErrorKind::Unsupported => {
-                        out.stopped = true;
-                        return out.problem(
-                            path,
-                            format!("{e}; not scanned (decompress it and scan the result, or pass --archive-depth 0 to skip archives)"),
-                        );
-                    }
                     Err(e) => return self.failed(out, path, e),
                 };
                 let mut guarded = Guard {
