@@ -548,11 +548,10 @@ fn read_into_zeroed(
             buf.resize(grown, 0);
         }
         let room = buf.len().min(cap);
-        match reader.read(&mut buf[got..room]) {
-            Ok(0) => break,
-            Ok(n) => got += n,
-            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
-            Err(e) => return Err(e),
+        let n = read_full(reader, &mut buf[got..room])?;
+        got += n;
+        if got < room {
+            break; // the reader ended before the room did
         }
     }
     Ok((got < cap).then_some(got))
