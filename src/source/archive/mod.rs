@@ -522,9 +522,10 @@ fn read_full(reader: &mut dyn Read, buf: &mut [u8]) -> io::Result<usize> {
 }
 
 /// Decompressed files are read into one buffer per thread, kept between
-/// them and never cleared: `read_to_end` zeroes and regrows a fresh one for
-/// every member, and the zeroing, the copies of each doubling and their
-/// page faults were a tenth of reading botocore's `.json.gz` files.
+/// them and never cleared: `read_to_end` zeroed and regrew a fresh one for
+/// every member, 5% of the instructions of scanning botocore's `.json.gz`
+/// (BENCHMARKS.md). A buffer grown past this, by a rare large member, is
+/// let go, so a thread keeps at most this much.
 const KEEP_LEAF_BUFFER: usize = 16 << 20;
 
 thread_local! {
