@@ -28,6 +28,8 @@ pub struct CompiledRule {
     pub params: ValidatorParams,
     pub lines_before: usize,
     pub bytes_after: usize,
+    /// What the rule says about the name around its keyword.
+    pub keyword_name: Option<NameFacts>,
     pub placeholder_check: bool,
     pub spec: RuleSpec,
     pub origin: String,
@@ -43,6 +45,9 @@ pub struct Matcher {
     pub secret_groups: Vec<usize>,
     /// Index of the capture group named `name`, if the rule has one.
     pub name_group: Option<usize>,
+    /// The same pattern for anchored searches, when the rule says where
+    /// its matches start ([`NameFacts::starts_match`]).
+    pub anchored: Option<regex_automata::meta::Regex>,
     /// Index of the capture group named `user` (a URL's or SQL statement's
     /// user name), if the rule has one.
     pub user_group: Option<usize>,
@@ -54,7 +59,10 @@ impl CompiledRule {
     /// for built-in rules and loading rules out for user rules.
     pub fn matcher(&self) -> std::result::Result<&Matcher, &str> {
         self.matcher
-            .get_or_init(|| compile_matcher(&self.spec.regex))
+            .get_or_init(|| {
+                let anchored = self.keyword_name.as_ref().is_some_and(|n| n.starts_match);
+                compile_matcher(&self.spec.regex, anchored)
+            })
             .as_ref()
             .map_err(String::as_str)
     }
@@ -94,8 +102,28 @@ fn regex_message(pattern: &str, e: &regex::Error) -> String {
     crate::quiet::regex_problem(pattern, e)
 }
 
-fn compile_matcher(pattern: &str) -> std::result::Result<Matcher, String> {
+fn compile_matcher(pattern: &str, anchored: bool) -> std::result::Result<Matcher, String> {
     let regex = compile_regex(pattern).map_err(|e| regex_message(pattern, &e))?;
+    // The same syntax and limits as `compile_regex`; it compiled there, so
+    // it compiles here.
+    let anchored = anchored
+        .then(|| {
+            regex_automata::meta::Builder::new()
+                .syntax(
+                    regex_automata::util::syntax::Config::new()
+                        .unicode(false)
+                        .utf8(false),
+                )
+                .configure(
+                    regex_automata::meta::Config::new()
+                        .utf8_empty(false)
+                        .nfa_size_limit(Some(REGEX_SIZE))
+                        .hybrid_cache_capacity(DFA_CACHE),
+                )
+                .build(pattern)
+                .map_err(|_| "the pattern does not compile for an anchored search".to_string())
+        })
+        .transpose()?;
     let mut secret_groups: Vec<usize> = regex
         .capture_names()
         .enumerate()
@@ -109,6 +137,7 @@ fn compile_matcher(pattern: &str) -> std::result::Result<Matcher, String> {
     let user_group = regex.capture_names().position(|n| n == Some("user"));
     Ok(Matcher {
         regex,
+        anchored,
         secret_groups,
         name_group,
         user_group,
@@ -212,9 +241,81 @@ const DFA_CACHE: usize = 2 << 20;
 pub fn compile_regex(pattern: &str) -> std::result::Result<Regex, regex::Error> {
     RegexBuilder::new(pattern)
         .unicode(false)
-        .size_limit(32 << 20)
+        .size_limit(REGEX_SIZE)
         .dfa_size_limit(DFA_CACHE)
         .build()
+}
+
+/// The largest compiled program a pattern may become.
+const REGEX_SIZE: usize = 32 << 20;
+
+/// A set of bytes, written as a regex byte class (`[A-Za-z0-9_.-]`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ByteSet([u64; 4]);
+
+impl ByteSet {
+    pub fn parse(class: &str) -> std::result::Result<Self, String> {
+        use regex_syntax::hir::{Class, HirKind};
+        let not_a_class = || format!("`{class}` is not a byte class such as '[A-Za-z0-9_.-]'");
+        let hir = regex_syntax::ParserBuilder::new()
+            .unicode(false)
+            .utf8(false)
+            .build()
+            .parse(class)
+            .map_err(|_| not_a_class())?;
+        let HirKind::Class(Class::Bytes(bytes)) = hir.kind() else {
+            return Err(not_a_class());
+        };
+        let mut set = [0u64; 4];
+        for range in bytes.iter() {
+            for b in range.start()..=range.end() {
+                set[usize::from(b >> 6)] |= 1 << (b & 63);
+            }
+        }
+        Ok(ByteSet(set))
+    }
+
+    #[inline]
+    pub fn contains(&self, b: u8) -> bool {
+        self.0[usize::from(b >> 6)] >> (b & 63) & 1 != 0
+    }
+}
+
+/// A rule's [`KeywordName`], compiled.
+#[derive(Debug, Clone)]
+pub struct NameFacts {
+    pub chars: ByteSet,
+    pub starts_match: bool,
+    pub after: Option<ByteSet>,
+}
+
+impl NameFacts {
+    pub fn new(spec: &KeywordName) -> std::result::Result<Self, String> {
+        if !spec.starts_match && spec.after.is_none() {
+            return Err("keyword_name states nothing: set `starts_match` or `after`".into());
+        }
+        Ok(NameFacts {
+            chars: ByteSet::parse(&spec.chars).map_err(|e| format!("keyword_name.chars: {e}"))?,
+            starts_match: spec.starts_match,
+            after: spec
+                .after
+                .as_deref()
+                .map(ByteSet::parse)
+                .transpose()
+                .map_err(|e| format!("keyword_name.after: {e}"))?,
+        })
+    }
+
+    /// Where the name around the keyword hit at `hit` starts, looking no
+    /// further back than `floor` (the window's start).
+    #[inline]
+    pub fn name_start(&self, bytes: &[u8], hit: usize, floor: usize) -> usize {
+        let mut s = hit;
+        while s > floor && self.chars.contains(bytes[s - 1]) {
+            s -= 1;
+        }
+        s
+    }
 }
 
 fn compile_rule(origin: &str, provider: &ProviderSpec, spec: &RuleSpec) -> CompiledRule {
@@ -239,6 +340,11 @@ fn compile_rule(origin: &str, provider: &ProviderSpec, spec: &RuleSpec) -> Compi
         params: spec.params,
         lines_before: spec.lines_before,
         bytes_after: spec.bytes_after,
+        // `validate_file` refused a rule whose facts do not parse.
+        keyword_name: spec
+            .keyword_name
+            .as_ref()
+            .and_then(|k| NameFacts::new(k).ok()),
         placeholder_check: !spec.no_placeholder_check,
         spec: spec.clone(),
         origin: origin.to_string(),

@@ -214,6 +214,9 @@ fn validate_file(origin: &str, file: &RuleFile) -> Result<()> {
                 "max_secret_length = 0 would report nothing: give the longest secret in bytes",
             );
         }
+        if let Some(Err(problem)) = rule.keyword_name.as_ref().map(compile::NameFacts::new) {
+            return bad(&problem);
+        }
         if let Some(problem) = rule.verify.as_ref().and_then(|v| v.problem()) {
             return bad(&format!("[rules.verify]: {problem}"));
         }

@@ -163,6 +163,10 @@ pub struct RuleSpec {
     /// Bytes after the keyword's line the regex may need (PEM bodies, JSON).
     #[serde(default)]
     pub bytes_after: usize,
+    /// The name a keyword sits in (`db_password`, `--token`), when the
+    /// rule's matches can be placed by it: see [`KeywordName`].
+    #[serde(default)]
+    pub keyword_name: Option<KeywordName>,
     /// Skip the engine's generic placeholder test (for shapes that are all
     /// fixed text, where it would misfire). Rare.
     #[serde(default)]
@@ -179,6 +183,31 @@ pub struct RuleSpec {
     /// (`[rules.verify]`, see [`super::verify_spec`]).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub verify: Option<super::verify_spec::VerifySpec>,
+}
+
+/// Facts about where a rule's matches sit relative to the name around
+/// its keyword: the longest run of `chars` bytes holding the keyword hit.
+/// Most lines holding `key` or `pass` hold no assignment to it, and the
+/// generic rules' regexes read each such line whole; with these facts a
+/// hit costs a few bytes of an anchored search, or nothing. A fact that is
+/// wrong loses matches, so `cargo test` checks every rule that states one
+/// against the plain search on every rule's examples.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct KeywordName {
+    /// The bytes a name is made of, as a regex byte class:
+    /// `'[A-Za-z0-9_.-]'`.
+    pub chars: String,
+    /// Every match starts at the name or at the byte just before it (the
+    /// `(?:^|[^a-z0-9_.-])` that opens a generic assignment), so the regex
+    /// is tried there, anchored, rather than searched across the line.
+    #[serde(default)]
+    pub starts_match: bool,
+    /// Every match has one of these bytes (a regex byte class) just before
+    /// the name, such as the quote that opens `"db_password"`: a hit
+    /// without one gets no window.
+    #[serde(default)]
+    pub after: Option<String>,
 }
 
 /// A credential-shaped value published as public by its provider.

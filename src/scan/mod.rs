@@ -17,6 +17,7 @@ pub mod validate;
 
 use crate::finding::{Finding, Location, Secret};
 use crate::lines;
+use crate::rules::compile::ByteSet;
 use crate::rules::{CompiledRule, Confidence, Rules, Validator};
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -24,6 +25,10 @@ use std::sync::Arc;
 /// How far around a keyword hit, within its line, a regex looks. Bounds the
 /// work on minified files whose "line" is a megabyte.
 pub const MAX_REACH: usize = 1024;
+
+/// Windows holding more names than this are searched whole, not anchored
+/// at each name.
+const MAX_NAMES: usize = 4;
 
 /// A regex match not yet judged.
 #[derive(Debug, Clone)]
@@ -229,14 +234,31 @@ impl Scanner {
 
     /// Regex matches near keyword hits, in blob order.
     fn candidates(&self, bytes: &[u8]) -> Vec<Candidate> {
-        // (rule, window start, window end) for every keyword hit.
+        self.candidates_placed(bytes, true)
+    }
+
+    /// [`Self::candidates`], with or without what rules say about the name
+    /// around their keyword (the tests compare the two).
+    fn candidates_placed(&self, bytes: &[u8], use_names: bool) -> Vec<Candidate> {
+        // (rule, window start, window end, start of the name around the
+        // hit) for every keyword hit.
         cost::add(bytes.len());
-        let mut windows: Vec<(usize, usize, usize)> = Vec::new();
+        let mut windows: Vec<(usize, usize, usize, usize)> = Vec::new();
         self.rules.prefilter().for_each_hit(bytes, |k, hs, he| {
             for &r in &self.rules.keyword_rules[k] {
                 let rule = &self.rules.rules[r];
                 let (s, e) = window(bytes, hs, he, rule);
-                windows.push((r, s, e));
+                let mut name = s;
+                if let Some(facts) = rule.keyword_name.as_ref().filter(|_| use_names) {
+                    name = facts.name_start(bytes, hs, s);
+                    // The byte before the name is inside the window, or the
+                    // regex could not have seen it either.
+                    let after = |a: &ByteSet| name > s && a.contains(bytes[name - 1]);
+                    if facts.after.as_ref().is_some_and(|a| !after(a)) {
+                        continue;
+                    }
+                }
+                windows.push((r, s, e, name));
             }
         });
         if windows.is_empty() {
@@ -244,12 +266,16 @@ impl Scanner {
         }
         windows.sort_unstable();
         let mut out = Vec::new();
+        let mut names: Vec<usize> = Vec::new();
         let mut i = 0;
         while i < windows.len() {
-            let (r, s, mut e) = windows[i];
+            let (r, s, mut e, name) = windows[i];
+            names.clear();
+            names.push(name);
             i += 1;
             while i < windows.len() && windows[i].0 == r && windows[i].1 <= e {
                 e = e.max(windows[i].2);
+                names.push(windows[i].3);
                 i += 1;
             }
             // A built-in pattern that does not compile is ruled out by the
@@ -257,10 +283,33 @@ impl Scanner {
             let Ok(m) = self.rules.rules[r].matcher() else {
                 continue;
             };
-            // Most windows hold no match, and telling so costs the lazy
-            // DFA alone; captures cost two to three times that.
+            let window = &bytes[s..e];
+            names.dedup();
             cost::add(e - s);
-            if !m.regex.is_match(&bytes[s..e]) {
+            let found = match m.anchored.as_ref().filter(|_| use_names) {
+                // Each match starts at a name or the byte before it: a
+                // search anchored there stops within a few bytes, where the
+                // plain one reads the line. Many names in one window (a
+                // minified line) take the one linear search instead, so the
+                // window is never read more than `2 * MAX_NAMES` times.
+                Some(anchored) if names.len() <= MAX_NAMES => names.iter().any(|&n| {
+                    let at = n - s;
+                    [at.checked_sub(1), Some(at)]
+                        .into_iter()
+                        .flatten()
+                        .any(|from| {
+                            let input = regex_automata::Input::new(window)
+                                .span(from..window.len())
+                                .anchored(regex_automata::Anchored::Yes)
+                                .earliest(true);
+                            anchored.is_match(input)
+                        })
+                }),
+                // Most windows hold no match, and telling so costs the lazy
+                // DFA alone; captures cost two to three times that.
+                _ => m.regex.is_match(window),
+            };
+            if !found {
                 continue;
             }
             cost::add(e - s);
@@ -468,4 +517,71 @@ fn window(bytes: &[u8], hs: usize, he: usize, rule: &CompiledRule) -> (usize, us
     let e = lines::line_end_within(bytes, he, MAX_REACH);
     let e = (e + rule.bytes_after).min(bytes.len());
     (s, e)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::rules::RuleSet;
+
+    /// A rule that says where its matches sit relative to the name around
+    /// its keyword (`keyword_name`) is searched only there: the facts must
+    /// lose no match the plain search over the line finds. Checked on every
+    /// rule's examples and counter-examples, and on lines built to meet
+    /// the edges: a name at the start of the text or of a line, names
+    /// glued to other names, quotes and escapes before them, many names on
+    /// one line.
+    #[test]
+    fn what_rules_say_about_their_keyword_names_loses_no_match() {
+        let set = RuleSet::builtin().unwrap();
+        let scanner = Scanner::new(Arc::new(set.compile().unwrap()));
+        let placed: Vec<usize> = (0..scanner.rules.rules.len())
+            .filter(|&r| scanner.rules.rules[r].keyword_name.is_some())
+            .collect();
+        assert!(placed.len() >= 3, "rules state keyword_name facts");
+        let mut texts: Vec<String> = Vec::new();
+        for spec in set.rules() {
+            texts.extend(spec.examples.iter().map(|e| e.input.clone()));
+            texts.extend(spec.counter_examples.iter().map(|c| c.input().to_string()));
+        }
+        let value = "Zq8vK2mWx9Lp"; // keylint:allow (fake value under test)
+        for before in [
+            "", " ", "\n", "x", "\"", "'", "`", "(", "<", "\\n", ".", "-", ":", "--",
+        ] {
+            for name in [
+                "password", "db_pass", "api.key", "ns:token", "x-secret", "machine",
+            ] {
+                for op in [
+                    "=",
+                    " = ",
+                    ": ",
+                    ":=",
+                    "\" : \"",
+                    "\", \"",
+                    "> ",
+                    " example.com login u password ",
+                ] {
+                    let line = format!("{before}{name}{op}{value}");
+                    texts.push(line.clone());
+                    texts.push(format!("set({before}{name}{op}{value})"));
+                    texts.push(format!("<{name}>{value}</{name}>"));
+                    texts.push(format!("a {line} b {line}\n{line}"));
+                }
+            }
+        }
+        texts.push(format!("{} password={value}", "key ".repeat(2 * MAX_NAMES)));
+        let mut matched = 0;
+        for text in &texts {
+            let bytes = text.as_bytes();
+            let with = scanner.candidates_placed(bytes, true);
+            let without = scanner.candidates_placed(bytes, false);
+            let of = |cs: &[Candidate]| -> Vec<(usize, usize, usize)> {
+                cs.iter().map(|c| (c.rule, c.start, c.end)).collect()
+            };
+            assert_eq!(of(&with), of(&without), "{text:?}");
+            matched += with.iter().filter(|c| placed.contains(&c.rule)).count();
+        }
+        // The comparison means something only if those rules matched.
+        assert!(matched > 500, "{matched} matches of the rules with facts");
+    }
 }

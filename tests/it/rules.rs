@@ -75,6 +75,44 @@ fn a_max_secret_length_of_zero_is_refused() {
         .expect("a positive bound loads");
 }
 
+/// What a rule says about the name around its keyword must be a byte class
+/// and must say something: a typo there would silently cost matches.
+#[test]
+fn a_keyword_name_that_is_not_a_byte_class_is_refused() {
+    let rule = |facts: &str| {
+        format!(
+            "[provider]\nid = \"acme\"\nname = \"Acme\"\n[[rules]]\nid = \"acme-key\"\ndescription = \"d\"\nregex = 'acme_[a-z]{{8,}}'\nkeywords = [\"acme_\"]\nkeyword_name = {facts}\nhelp = \"h\"\n"
+        )
+    };
+    for (facts, says) in [
+        (
+            "{ chars = 'abc', starts_match = true }",
+            "keyword_name.chars",
+        ),
+        (
+            "{ chars = '[a-z', starts_match = true }",
+            "keyword_name.chars",
+        ),
+        ("{ chars = '[a-z_]', after = '\"' }", "keyword_name.after"),
+        ("{ chars = '[a-z_]' }", "starts_match"),
+    ] {
+        let err = RuleSet::default()
+            .add_toml("acme.toml", &rule(facts))
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("acme.toml") && err.contains("acme-key") && err.contains(says),
+            "{facts}: {err}"
+        );
+    }
+    RuleSet::default()
+        .add_toml(
+            "acme.toml",
+            &rule("{ chars = '[A-Za-z0-9_]', starts_match = true, after = '[\"=]' }"),
+        )
+        .expect("byte classes load");
+}
+
 /// docs/providers.md is generated from the rules; CI fails when it is stale.
 #[test]
 fn the_provider_table_in_the_docs_is_current() {
