@@ -234,6 +234,13 @@ unsafe fn skip_to_run_avx2(bytes: &[u8], mut i: usize) -> usize {
         let eight = four & four >> 4;
         eight & four >> 8
     };
+    // Bit p of `near(x)` is set when a bit of `x` is in p..p + MIN_RUN.
+    let near = |x: u64| {
+        let two = x | x >> 1;
+        let four = two | two >> 2;
+        let eight = four | four >> 4;
+        eight | four >> 8
+    };
     const _: () = assert!(MIN_RUN == 12);
     while i + 64 <= bytes.len() {
         let [lo, lo_alpha, lo_digit] = classes(i);
@@ -241,16 +248,18 @@ unsafe fn skip_to_run_avx2(bytes: &[u8], mut i: usize) -> usize {
         let m = lo | hi << 32;
         // Stretches of letters only or of digits only are words and
         // numbers ([`is_word_or_number`]): a run must hold a byte other
-        // than a letter, and one other than a digit.
-        let mixed = match long(m) {
+        // than a letter, and one other than a digit. A stretch of
+        // MIN_RUN or more holds both exactly when one of its MIN_RUN-byte
+        // windows does (where the kinds meet, a window holds both), so the
+        // test is two more shift cascades, not a segmented scan of each.
+        let long = match long(m) {
             0 => 0,
-            _ => {
+            some => {
                 let alpha = lo_alpha | hi_alpha << 32;
                 let digit = lo_digit | hi_digit << 32;
-                stretches_holding(m, m & !alpha) & stretches_holding(m, m & !digit)
+                some & near(m & !alpha) & near(m & !digit)
             }
         };
-        let long = long(mixed);
         if long == 0 {
             // A stretch that reaches the block's end is taken again from
             // its start with the next block (its other kind of byte may
@@ -261,8 +270,8 @@ unsafe fn skip_to_run_avx2(bytes: &[u8], mut i: usize) -> usize {
             }
             continue;
         }
-        // From the start of the stretch that holds the first long one.
-        let before = !mixed & ((1u64 << long.trailing_zeros()) - 1);
+        // From the start of the stretch that holds the first such window.
+        let before = !m & ((1u64 << long.trailing_zeros()) - 1);
         return if before == 0 {
             i
         } else {
@@ -270,23 +279,6 @@ unsafe fn skip_to_run_avx2(bytes: &[u8], mut i: usize) -> usize {
         };
     }
     i
-}
-
-/// The bits of `m` in stretches of its ones that hold a bit of `x`: a
-/// segmented OR of `x` up and down each stretch, doubling the reach per
-/// step.
-fn stretches_holding(m: u64, x: u64) -> u64 {
-    let (mut up, mut down) = (x & m, x & m);
-    // Bit p of `reach_up` (`reach_down`): bits p - s + 1 ..= p
-    // (p ..= p + s - 1) are all in `m`.
-    let (mut reach_up, mut reach_down) = (m, m);
-    for s in [1, 2, 4, 8, 16, 32] {
-        up |= (up << s) & reach_up;
-        down |= (down >> s) & reach_down;
-        reach_up &= reach_up << s;
-        reach_down &= reach_down >> s;
-    }
-    up | down
 }
 
 /// Whether the run's first quartets decode to bytes text can hold: most
@@ -422,17 +414,6 @@ mod tests {
             }
         }
         out
-    }
-
-    #[test]
-    fn stretches_holding_a_bit_are_kept_whole() {
-        let m = 0b0111_1100_1110_0111u64;
-        assert_eq!(stretches_holding(m, 0), 0);
-        assert_eq!(stretches_holding(m, 1 << 1), 0b111);
-        assert_eq!(stretches_holding(m, 1 << 7), 0b1110_0000);
-        assert_eq!(stretches_holding(m, 1 << 14 | 1), 0b0111_1100_0000_0111);
-        assert_eq!(stretches_holding(u64::MAX, 1 << 63), u64::MAX);
-        assert_eq!(stretches_holding(u64::MAX, 1), u64::MAX);
     }
 
     #[test]
