@@ -570,8 +570,11 @@ fn order_windows(windows: &mut Vec<Window>, spare: &mut Vec<Window>, rules: usiz
         ends[r] += ends[r - 1];
     }
     let mut next = ends.clone();
-    spare.clear();
-    spare.resize(windows.len(), (0, 0, 0, 0));
+    // Every slot is written below: only new ones need a value first.
+    if spare.len() < windows.len() {
+        spare.resize(windows.len(), (0, 0, 0, 0));
+    }
+    spare.truncate(windows.len());
     for &w in windows.iter() {
         spare[next[w.0]] = w;
         next[w.0] += 1;
