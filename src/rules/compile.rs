@@ -38,16 +38,15 @@ pub struct CompiledRule {
 /// A rule's compiled regex and where in a match its secret sits.
 #[derive(Debug)]
 pub struct Matcher {
-    pub regex: Regex,
+    /// `regex::bytes`'s own engine, which also searches anchored (for the
+    /// rules that say where their matches start, [`NameFacts::starts_match`]).
+    pub regex: regex_automata::meta::Regex,
     /// Capture groups that may hold the secret: every group whose name starts
     /// with `secret` (alternatives such as quoted and unquoted values), else
     /// group 1, else the whole match. The first that participates wins.
     pub secret_groups: Vec<usize>,
     /// Index of the capture group named `name`, if the rule has one.
     pub name_group: Option<usize>,
-    /// The same pattern for anchored searches, when the rule says where
-    /// its matches start ([`NameFacts::starts_match`]).
-    pub anchored: Option<regex_automata::meta::Regex>,
     /// Index of the capture group named `user` (a URL's or SQL statement's
     /// user name), if the rule has one.
     pub user_group: Option<usize>,
@@ -59,10 +58,7 @@ impl CompiledRule {
     /// for built-in rules and loading rules out for user rules.
     pub fn matcher(&self) -> std::result::Result<&Matcher, &str> {
         self.matcher
-            .get_or_init(|| {
-                let anchored = self.keyword_name.as_ref().is_some_and(|n| n.starts_match);
-                compile_matcher(&self.spec.regex, anchored)
-            })
+            .get_or_init(|| compile_matcher(&self.spec.regex))
             .as_ref()
             .map_err(String::as_str)
     }
@@ -102,42 +98,46 @@ fn regex_message(pattern: &str, e: &regex::Error) -> String {
     crate::quiet::regex_problem(pattern, e)
 }
 
-fn compile_matcher(pattern: &str, anchored: bool) -> std::result::Result<Matcher, String> {
-    let regex = compile_regex(pattern).map_err(|e| regex_message(pattern, &e))?;
-    // The same syntax and limits as `compile_regex`; it compiled there, so
-    // it compiles here.
-    let anchored = anchored
-        .then(|| {
-            regex_automata::meta::Builder::new()
-                .syntax(
-                    regex_automata::util::syntax::Config::new()
-                        .unicode(false)
-                        .utf8(false),
-                )
-                .configure(
-                    regex_automata::meta::Config::new()
-                        .utf8_empty(false)
-                        .nfa_size_limit(Some(REGEX_SIZE))
-                        .hybrid_cache_capacity(DFA_CACHE),
-                )
-                .build(pattern)
-                .map_err(|_| "the pattern does not compile for an anchored search".to_string())
-        })
-        .transpose()?;
-    let mut secret_groups: Vec<usize> = regex
-        .capture_names()
+fn compile_matcher(pattern: &str) -> std::result::Result<Matcher, String> {
+    // The engine `regex::bytes` wraps, configured as that wraps it, so the
+    // one program serves plain and anchored searches. A pattern it refuses
+    // goes through `compile_regex` for the same worded reason.
+    let regex = regex_automata::meta::Builder::new()
+        .syntax(
+            regex_automata::util::syntax::Config::new()
+                .unicode(false)
+                .utf8(false),
+        )
+        .configure(
+            regex_automata::meta::Config::new()
+                .utf8_empty(false)
+                .nfa_size_limit(Some(REGEX_SIZE))
+                .onepass_size_limit(Some(REGEX_SIZE))
+                .dfa_size_limit(Some(REGEX_SIZE))
+                .hybrid_cache_capacity(DFA_CACHE),
+        )
+        .build(pattern)
+        .map_err(|_| match compile_regex(pattern) {
+            Err(e) => regex_message(pattern, &e),
+            Ok(_) => "invalid regex".to_string(),
+        })?;
+    let names: Vec<Option<&str>> = regex
+        .group_info()
+        .pattern_names(regex_automata::PatternID::ZERO)
+        .collect();
+    let mut secret_groups: Vec<usize> = names
+        .iter()
         .enumerate()
         .filter(|(_, n)| n.is_some_and(|n| n.starts_with("secret")))
         .map(|(i, _)| i)
         .collect();
     if secret_groups.is_empty() {
-        secret_groups.push(if regex.captures_len() > 1 { 1 } else { 0 });
+        secret_groups.push(if names.len() > 1 { 1 } else { 0 });
     }
-    let name_group = regex.capture_names().position(|n| n == Some("name"));
-    let user_group = regex.capture_names().position(|n| n == Some("user"));
+    let name_group = names.iter().position(|n| *n == Some("name"));
+    let user_group = names.iter().position(|n| *n == Some("user"));
     Ok(Matcher {
         regex,
-        anchored,
         secret_groups,
         name_group,
         user_group,

@@ -297,13 +297,17 @@ impl Scanner {
             names.sort_unstable();
             names.dedup();
             cost::add(e - s);
-            let found = match m.anchored.as_ref().filter(|_| use_names) {
+            let starts_at_names = self.rules.rules[r]
+                .keyword_name
+                .as_ref()
+                .is_some_and(|n| n.starts_match && use_names);
+            let found = match starts_at_names {
                 // Each match starts at a name or the byte before it: a
                 // search anchored there stops within a few bytes, where the
                 // plain one reads the line. Many names in one window (a
                 // minified line) take the one linear search instead, so the
                 // window is never read more than `2 * MAX_NAMES` times.
-                Some(anchored) if names.len() <= MAX_NAMES => names.iter().any(|&n| {
+                true if names.len() <= MAX_NAMES => names.iter().any(|&n| {
                     let at = n - s;
                     [at.checked_sub(1), Some(at)]
                         .into_iter()
@@ -313,7 +317,7 @@ impl Scanner {
                                 .span(from..window.len())
                                 .anchored(regex_automata::Anchored::Yes)
                                 .earliest(true);
-                            anchored.is_match(input)
+                            m.regex.is_match(input)
                         })
                 }),
                 // Most windows hold no match, and telling so costs the lazy
@@ -329,13 +333,13 @@ impl Scanner {
             let unpacks = self.rules.rules[r]
                 .validate
                 .contains(&Validator::GenericValue);
-            for caps in m.regex.captures_iter(&bytes[s..e]) {
-                if let Some(g) = m.secret_groups.iter().find_map(|&i| caps.get(i)) {
+            for caps in m.regex.captures_iter(window) {
+                if let Some(g) = m.secret_groups.iter().find_map(|&i| caps.get_group(i)) {
                     let name = m
                         .name_group
-                        .and_then(|n| caps.get(n))
-                        .map(|m| (s + m.start(), s + m.end()));
-                    let value = (s + g.start(), s + g.end());
+                        .and_then(|n| caps.get_group(n))
+                        .map(|m| (s + m.start, s + m.end));
+                    let value = (s + g.start, s + g.end);
                     let (start, end) = name
                         .filter(|_| unpacks)
                         .and_then(|n| generic::unpacked_value(bytes, n, value))
@@ -347,8 +351,8 @@ impl Scanner {
                         name,
                         user: m
                             .user_group
-                            .and_then(|n| caps.get(n))
-                            .map(|m| (s + m.start(), s + m.end())),
+                            .and_then(|n| caps.get_group(n))
+                            .map(|m| (s + m.start, s + m.end)),
                     });
                 }
             }
