@@ -113,7 +113,7 @@ fn compile_matcher(pattern: &str) -> std::result::Result<Matcher, String> {
                 .utf8_empty(false)
                 .nfa_size_limit(Some(REGEX_SIZE))
                 .onepass_size_limit(Some(REGEX_SIZE))
-                .dfa_size_limit(Some(REGEX_SIZE))
+                .dfa_size_limit(Some(DFA_CACHE))
                 .hybrid_cache_capacity(DFA_CACHE),
         )
         .build(pattern)

@@ -294,13 +294,15 @@ impl Scanner {
                 continue;
             };
             let window = &bytes[s..e];
-            names.sort_unstable();
-            names.dedup();
             cost::add(e - s);
             let starts_at_names = self.rules.rules[r]
                 .keyword_name
                 .as_ref()
                 .is_some_and(|n| n.starts_match && use_names);
+            if starts_at_names {
+                names.sort_unstable();
+                names.dedup();
+            }
             let found = match starts_at_names {
                 // Each match starts at a name or the byte before it: a
                 // search anchored there stops within a few bytes, where the
@@ -520,8 +522,8 @@ impl Scanner {
 
 /// The part of the blob a rule's regex sees for a keyword hit: the hit's line
 /// (at most [`MAX_REACH`] either side), plus the rule's extra lines before and
-/// bytes after.
-/// `line` is the hit's line, found once for all the rules of its keyword.
+/// bytes after. `line` is the hit's line, found once for all the rules of
+/// its keyword ([`hit_line`]).
 fn window(bytes: &[u8], line: (usize, usize), rule: &CompiledRule) -> (usize, usize) {
     let (mut s, e) = line;
     for _ in 0..rule.lines_before {
@@ -543,7 +545,7 @@ fn hit_line(bytes: &[u8], hs: usize, he: usize) -> (usize, usize) {
 }
 
 /// A window to search: (rule, start, end, start of the name around the
-/// hit).
+/// hit, or the window's start for a rule without `keyword_name`).
 type Window = (usize, usize, usize, usize);
 
 thread_local! {
