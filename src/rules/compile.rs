@@ -30,6 +30,8 @@ pub struct CompiledRule {
     pub bytes_after: usize,
     /// What the rule says about the name around its keyword.
     pub keyword_name: Option<NameFacts>,
+    /// What the rule says follows its keyword.
+    pub keyword_then: Option<ThenFacts>,
     pub placeholder_check: bool,
     pub spec: RuleSpec,
     pub origin: String,
@@ -263,10 +265,17 @@ impl ByteSet {
             .build()
             .parse(class)
             .map_err(|_| not_a_class())?;
+        let mut set = [0u64; 4];
+        // A bracket of one byte (`[:]`) parses as that byte's literal.
+        if let (HirKind::Literal(lit), true) = (hir.kind(), class.starts_with('[')) {
+            if let [b] = *lit.0 {
+                set[usize::from(b >> 6)] |= 1 << (b & 63);
+                return Ok(ByteSet(set));
+            }
+        }
         let HirKind::Class(Class::Bytes(bytes)) = hir.kind() else {
             return Err(not_a_class());
         };
-        let mut set = [0u64; 4];
         for range in bytes.iter() {
             for b in range.start()..=range.end() {
                 set[usize::from(b >> 6)] |= 1 << (b & 63);
@@ -278,6 +287,36 @@ impl ByteSet {
     #[inline]
     pub fn contains(&self, b: u8) -> bool {
         self.0[usize::from(b >> 6)] >> (b & 63) & 1 != 0
+    }
+}
+
+/// A rule's [`KeywordThen`], compiled.
+#[derive(Debug, Clone)]
+pub struct ThenFacts {
+    chars: ByteSet,
+    then: ByteSet,
+}
+
+impl ThenFacts {
+    pub fn new(spec: &KeywordThen) -> std::result::Result<Self, String> {
+        let facts = ThenFacts {
+            chars: ByteSet::parse(&spec.chars).map_err(|e| format!("keyword_then.chars: {e}"))?,
+            then: ByteSet::parse(&spec.then).map_err(|e| format!("keyword_then.then: {e}"))?,
+        };
+        if (0..=255u8).any(|b| facts.chars.contains(b) && facts.then.contains(b)) {
+            return Err("keyword_then.then shares bytes with keyword_then.chars: the run would swallow its end".into());
+        }
+        Ok(facts)
+    }
+
+    /// Whether the bytes from `keyword_end` on, before `end` (the window's
+    /// end), hold the run and its end.
+    #[inline]
+    pub fn holds(&self, bytes: &[u8], keyword_end: usize, end: usize) -> bool {
+        let run = bytes[keyword_end..end]
+            .iter()
+            .position(|&b| !self.chars.contains(b));
+        run.is_some_and(|n| self.then.contains(bytes[keyword_end + n]))
     }
 }
 
@@ -345,6 +384,10 @@ fn compile_rule(origin: &str, provider: &ProviderSpec, spec: &RuleSpec) -> Compi
             .keyword_name
             .as_ref()
             .and_then(|k| NameFacts::new(k).ok()),
+        keyword_then: spec
+            .keyword_then
+            .as_ref()
+            .and_then(|k| ThenFacts::new(k).ok()),
         placeholder_check: !spec.no_placeholder_check,
         spec: spec.clone(),
         origin: origin.to_string(),

@@ -217,6 +217,9 @@ fn validate_file(origin: &str, file: &RuleFile) -> Result<()> {
         if let Some(Err(problem)) = rule.keyword_name.as_ref().map(compile::NameFacts::new) {
             return bad(&problem);
         }
+        if let Some(Err(problem)) = rule.keyword_then.as_ref().map(compile::ThenFacts::new) {
+            return bad(&problem);
+        }
         if let Some(problem) = rule.verify.as_ref().and_then(|v| v.problem()) {
             return bad(&format!("[rules.verify]: {problem}"));
         }

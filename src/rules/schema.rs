@@ -167,6 +167,9 @@ pub struct RuleSpec {
     /// rule's matches can be placed by it: see [`KeywordName`].
     #[serde(default)]
     pub keyword_name: Option<KeywordName>,
+    /// What follows the keyword in every match: see [`KeywordThen`].
+    #[serde(default)]
+    pub keyword_then: Option<KeywordThen>,
     /// Skip the engine's generic placeholder test (for shapes that are all
     /// fixed text, where it would misfire). Rare.
     #[serde(default)]
@@ -208,6 +211,20 @@ pub struct KeywordName {
     /// without one gets no window.
     #[serde(default)]
     pub after: Option<String>,
+}
+
+/// What follows a rule's keyword in every match: a run of `chars` bytes
+/// (maybe none), then one of `then`. After `://`, `url-credentials` needs a
+/// user name and a `:`; most URLs have a host and a `/` there, and a hit
+/// without the fact opens no window. Checked like [`KeywordName`].
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct KeywordThen {
+    /// The run's bytes, as a regex byte class.
+    pub chars: String,
+    /// The bytes one of which ends the run, as a regex byte class (not
+    /// overlapping `chars`).
+    pub then: String,
 }
 
 /// A credential-shaped value published as public by its provider.

@@ -252,6 +252,11 @@ impl Scanner {
             for &r in &self.rules.keyword_rules[k] {
                 let rule = &self.rules.rules[r];
                 let (s, e) = window(bytes, line, rule);
+                if let Some(then) = rule.keyword_then.as_ref().filter(|_| use_names) {
+                    if !then.holds(bytes, he, e) {
+                        continue;
+                    }
+                }
                 let mut name = s;
                 if let Some(facts) = rule.keyword_name.as_ref().filter(|_| use_names) {
                     name = facts.name_start(bytes, hs, s);
@@ -631,7 +636,8 @@ mod tests {
     }
 
     /// A rule that says where its matches sit relative to the name around
-    /// its keyword (`keyword_name`) is searched only there: the facts must
+    /// its keyword (`keyword_name`), or what follows the keyword
+    /// (`keyword_then`), is searched only there: the facts must
     /// lose no match the plain search over the line finds. Checked on every
     /// rule's examples and counter-examples, and on lines built to meet
     /// the edges: a name at the start of the text or of a line, names
@@ -642,7 +648,10 @@ mod tests {
         let set = RuleSet::builtin().unwrap();
         let scanner = Scanner::new(Arc::new(set.compile().unwrap()));
         let placed: Vec<usize> = (0..scanner.rules.rules.len())
-            .filter(|&r| scanner.rules.rules[r].keyword_name.is_some())
+            .filter(|&r| {
+                let rule = &scanner.rules.rules[r];
+                rule.keyword_name.is_some() || rule.keyword_then.is_some()
+            })
             .collect();
         assert!(placed.len() >= 3, "rules state keyword_name facts");
         let mut texts: Vec<String> = Vec::new();
@@ -676,6 +685,19 @@ mod tests {
             }
         }
         texts.push(format!("{} password={value}", "key ".repeat(2 * MAX_NAMES)));
+        for url in [
+            "https://u:{v}@db.example.com",
+            "postgres://svc:{v}@10.0.0.1:5432/app",
+            "x+ssh://git:{v}@host ftp://a@b http://h:80/p",
+            "http://example.com/a:b@c",
+            "s3://bucket/key://u:{v}@h",
+            "jdbc:mysql://root:{v}@[::1]/db",
+            "://:{v}@h",
+            "mongodb+srv://app:{v}@cluster0.example.net",
+            "'redis://:{v}@cache:6379'",
+        ] {
+            texts.push(url.replace("{v}", value));
+        }
         let mut matched = 0;
         for text in &texts {
             let bytes = text.as_bytes();

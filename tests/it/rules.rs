@@ -111,6 +111,30 @@ fn a_keyword_name_that_is_not_a_byte_class_is_refused() {
             &rule("{ chars = '[A-Za-z0-9_]', starts_match = true, after = '[\"=]' }"),
         )
         .expect("byte classes load");
+    // What follows the keyword: a run that could swallow its own end says
+    // nothing true.
+    let then = |facts: &str| {
+        rule("{ chars = '[a-z]', starts_match = true }").replace(
+            "keyword_name = { chars = '[a-z]', starts_match = true }",
+            &format!("keyword_then = {facts}"),
+        )
+    };
+    for (facts, says) in [
+        ("{ chars = '[a-z:]', then = '[:]' }", "shares bytes"),
+        ("{ chars = '[a-z]', then = 'ab' }", "keyword_then.then"),
+    ] {
+        let err = RuleSet::default()
+            .add_toml("acme.toml", &then(facts))
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("acme.toml") && err.contains(says),
+            "{facts}: {err}"
+        );
+    }
+    RuleSet::default()
+        .add_toml("acme.toml", &then("{ chars = '[^:/]', then = '[:]' }"))
+        .expect("a run and its end load");
 }
 
 /// docs/providers.md is generated from the rules; CI fails when it is stale.
