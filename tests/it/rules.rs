@@ -79,62 +79,60 @@ fn a_max_secret_length_of_zero_is_refused() {
 /// and must say something: a typo there would silently cost matches.
 #[test]
 fn a_keyword_name_that_is_not_a_byte_class_is_refused() {
-    let rule = |facts: &str| {
+    // `field` is the whole `keyword_name = …` or `keyword_then = …` line.
+    let rule = |field: &str| {
         format!(
-            "[provider]\nid = \"acme\"\nname = \"Acme\"\n[[rules]]\nid = \"acme-key\"\ndescription = \"d\"\nregex = 'acme_[a-z]{{8,}}'\nkeywords = [\"acme_\"]\nkeyword_name = {facts}\nhelp = \"h\"\n"
+            "[provider]\nid = \"acme\"\nname = \"Acme\"\n[[rules]]\nid = \"acme-key\"\ndescription = \"d\"\nregex = 'acme_[a-z]{{8,}}'\nkeywords = [\"acme_\"]\n{field}\nhelp = \"h\"\n"
         )
     };
-    for (facts, says) in [
+    for (field, says) in [
         (
-            "{ chars = 'abc', starts_match = true }",
+            "keyword_name = { chars = 'abc', starts_match = true }",
             "keyword_name.chars",
         ),
         (
-            "{ chars = '[a-z', starts_match = true }",
+            "keyword_name = { chars = '[a-z', starts_match = true }",
             "keyword_name.chars",
         ),
-        ("{ chars = '[a-z_]', after = '\"' }", "keyword_name.after"),
-        ("{ chars = '[a-z_]' }", "starts_match"),
+        (
+            "keyword_name = { chars = '[a-z_]', after = '\"' }",
+            "keyword_name.after",
+        ),
+        ("keyword_name = { chars = '[a-z_]' }", "starts_match"),
+        // What follows the keyword: a run that could swallow its own end
+        // says nothing true.
+        (
+            "keyword_then = { chars = '[a-z:]', then = '[:]' }",
+            "shares bytes",
+        ),
+        (
+            "keyword_then = { chars = '[a-z]', then = 'ab' }",
+            "keyword_then.then",
+        ),
     ] {
         let err = RuleSet::default()
-            .add_toml("acme.toml", &rule(facts))
+            .add_toml("acme.toml", &rule(field))
             .unwrap_err()
             .to_string();
         assert!(
             err.contains("acme.toml") && err.contains("acme-key") && err.contains(says),
-            "{facts}: {err}"
+            "{field}: {err}"
         );
     }
-    RuleSet::default()
-        .add_toml(
-            "acme.toml",
-            &rule("{ chars = '[A-Za-z0-9_]', starts_match = true, after = '[\"=]' }"),
-        )
-        .expect("byte classes load");
-    // What follows the keyword: a run that could swallow its own end says
-    // nothing true.
-    let then = |facts: &str| {
-        rule("{ chars = '[a-z]', starts_match = true }").replace(
-            "keyword_name = { chars = '[a-z]', starts_match = true }",
-            &format!("keyword_then = {facts}"),
-        )
-    };
-    for (facts, says) in [
-        ("{ chars = '[a-z:]', then = '[:]' }", "shares bytes"),
-        ("{ chars = '[a-z]', then = 'ab' }", "keyword_then.then"),
+    for (field, what) in [
+        (
+            "keyword_name = { chars = '[A-Za-z0-9_]', starts_match = true, after = '[\"=]' }",
+            "byte classes load",
+        ),
+        (
+            "keyword_then = { chars = '[^:/]', then = '[:]' }",
+            "a run and its end load",
+        ),
     ] {
-        let err = RuleSet::default()
-            .add_toml("acme.toml", &then(facts))
-            .unwrap_err()
-            .to_string();
-        assert!(
-            err.contains("acme.toml") && err.contains(says),
-            "{facts}: {err}"
-        );
+        RuleSet::default()
+            .add_toml("acme.toml", &rule(field))
+            .expect(what);
     }
-    RuleSet::default()
-        .add_toml("acme.toml", &then("{ chars = '[^:/]', then = '[:]' }"))
-        .expect("a run and its end load");
 }
 
 /// docs/providers.md is generated from the rules; CI fails when it is stale.
