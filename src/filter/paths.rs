@@ -5,12 +5,17 @@
 //! everything under it. The config's `allow.paths` and the rules'
 //! `credential_files` both use it, so they cannot disagree.
 
-use aho_corasick::AhoCorasick;
+use aho_corasick::{AhoCorasick, AhoCorasickKind};
 use ignore::gitignore::{Gitignore, GitignoreBuilder};
+use std::sync::OnceLock;
 
 #[derive(Debug, Clone)]
 pub struct PathPatterns {
-    matcher: Gitignore,
+    /// The parsed patterns; the matcher is built from them on the first
+    /// path that holds a [`Self::required`] piece (building it was a
+    /// thirteenth of a one-file scan, whose path usually holds none).
+    parsed: GitignoreBuilder,
+    matcher: OnceLock<Gitignore>,
     patterns: Vec<String>,
     /// One piece of literal text per pattern that every path it matches
     /// contains (`.pem` of `*.pem`, `service-account` of
@@ -23,7 +28,7 @@ pub struct PathPatterns {
 }
 
 impl PathPatterns {
-    /// Compiles `patterns`. With `anywhere`, an anchored pattern such as
+    /// Parses `patterns`. With `anywhere`, an anchored pattern such as
     /// `.muapi/config.json` also matches under any directory
     /// (`home/.muapi/config.json`), as a credential file does. `Err` names
     /// the index of the pattern that does not compile and why.
@@ -31,25 +36,32 @@ impl PathPatterns {
         patterns: &[String],
         anywhere: bool,
     ) -> std::result::Result<Self, (usize, ignore::Error)> {
-        let matcher = Self::parse(patterns, anywhere)?
-            .build()
-            .map_err(|e| (0, e))?;
+        let parsed = Self::parse(patterns, anywhere)?;
         // Negations only un-match, so only the other patterns' pieces count.
         let required: Option<Vec<String>> = patterns
             .iter()
             .filter(|p| !p.starts_with('!'))
             .map(|p| required_literal(p))
             .collect();
-        let required = required.and_then(|pieces| AhoCorasick::new(pieces).ok());
+        // A contiguous NFA, not the DFA `new` picks for a few dozen pieces:
+        // building that was an eighth of a one-file scan, and each path is
+        // searched once.
+        let required = required.and_then(|pieces| {
+            AhoCorasick::builder()
+                .kind(Some(AhoCorasickKind::ContiguousNFA))
+                .build(pieces)
+                .ok()
+        });
         Ok(PathPatterns {
-            matcher,
+            parsed,
+            matcher: OnceLock::new(),
             patterns: patterns.to_vec(),
             required,
         })
     }
 
-    /// Whether every pattern parses, without building the matcher (the
-    /// costly part): `Err` as for [`PathPatterns::new`].
+    /// Whether every pattern parses, without building anything: `Err` as
+    /// for [`PathPatterns::new`].
     pub fn check(
         patterns: &[String],
         anywhere: bool,
@@ -82,7 +94,13 @@ impl PathPatterns {
         if self.required.as_ref().is_some_and(|r| !r.is_match(rel)) {
             return None;
         }
-        match self.matcher.matched_path_or_any_parents(rel, false) {
+        // Every pattern parsed, so building fails only past globset's
+        // regex size limit, which no path pattern comes near; then the
+        // patterns match nothing.
+        let matcher = self
+            .matcher
+            .get_or_init(|| self.parsed.build().unwrap_or_else(|_| Gitignore::empty()));
+        match matcher.matched_path_or_any_parents(rel, false) {
             ignore::Match::Ignore(glob) => {
                 let original = glob.original();
                 let unanchored = original.strip_prefix("**/").unwrap_or(original);

@@ -61,8 +61,8 @@ impl RuleSet {
             vocabulary: VocabularySpec::builtin()?,
             ..RuleSet::default()
         };
-        for (origin, text) in files {
-            set.add_toml(origin, text)?;
+        for ((origin, _), file) in files.iter().zip(parse_all(files)) {
+            set.add(origin, file?)?;
         }
         for f in &mut set.files {
             f.builtin = true;
@@ -99,21 +99,7 @@ impl RuleSet {
 
     /// Parses one rule file and adds it; ids must stay unique across files.
     pub fn add_toml(&mut self, origin: &str, text: &str) -> Result<()> {
-        // The message and position only: toml's own display quotes the
-        // source line, and a rule file may hold a pasted secret.
-        let file: RuleFile = toml::from_str(text).map_err(|e| {
-            let at = e.span().map_or(String::new(), |s| {
-                let before = &text[..s.start.min(text.len())];
-                let line = before.matches('\n').count() + 1;
-                let col = before.len() - before.rfind('\n').map_or(0, |i| i + 1) + 1;
-                format!(":{line}:{col}")
-            });
-            Error::config(
-                format!("{origin}{at}"),
-                crate::quiet::quiet_message(e.message()),
-            )
-        })?;
-        self.add(origin, file)
+        self.add(origin, parse_rule_file(origin, text)?)
     }
 
     pub fn add(&mut self, origin: &str, file: RuleFile) -> Result<()> {
@@ -227,6 +213,80 @@ fn validate_file(origin: &str, file: &RuleFile) -> Result<()> {
     Ok(())
 }
 
+/// One rule file's text, parsed.
+fn parse_rule_file(origin: &str, text: &str) -> Result<RuleFile> {
+    // The message and position only: toml's own display quotes the
+    // source line, and a rule file may hold a pasted secret.
+    toml::from_str(text).map_err(|e| {
+        let at = e.span().map_or(String::new(), |s| {
+            let before = &text[..s.start.min(text.len())];
+            let line = before.matches('\n').count() + 1;
+            let col = before.len() - before.rfind('\n').map_or(0, |i| i + 1) + 1;
+            format!(":{line}:{col}")
+        });
+        Error::config(
+            format!("{origin}{at}"),
+            crate::quiet::quiet_message(e.message()),
+        )
+    })
+}
+
+/// Every file of `files` parsed, in their order, on up to
+/// [`PARSE_THREADS`] threads: parsing the built-in rules is about half of
+/// a one-file scan's instructions (BENCHMARKS.md), and a pre-commit run
+/// waits for it. Where no thread can be started, this one parses them all.
+fn parse_all(files: &[(&str, &str)]) -> Vec<Result<RuleFile>> {
+    let parse = |chunk: &[(&str, &str)]| -> Vec<Result<RuleFile>> {
+        chunk.iter().map(|(o, t)| parse_rule_file(o, t)).collect()
+    };
+    let threads = std::thread::available_parallelism()
+        .map_or(1, |n| n.get())
+        .min(PARSE_THREADS);
+    if threads < 2 || files.len() < 2 * threads {
+        return parse(files);
+    }
+    // Chunks of about equal text, not equal count: files differ tenfold.
+    let total: usize = files.iter().map(|(_, t)| t.len()).sum();
+    let mut cuts = vec![0];
+    let mut before = 0;
+    for (i, (_, text)) in files.iter().enumerate() {
+        if cuts.len() < threads && before >= total * cuts.len() / threads {
+            cuts.push(i);
+        }
+        before += text.len();
+    }
+    cuts.push(files.len());
+    let chunks: Vec<&[(&str, &str)]> = cuts.windows(2).map(|w| &files[w[0]..w[1]]).collect();
+    std::thread::scope(|s| {
+        let started: Vec<_> = chunks[1..]
+            .iter()
+            .map(|&chunk| {
+                let parse = &parse;
+                std::thread::Builder::new()
+                    .name("keylint-rules".into())
+                    .spawn_scoped(s, move || parse(chunk))
+                    .map_err(|_| chunk)
+            })
+            .collect();
+        let mut out = parse(chunks[0]);
+        for thread in started {
+            match thread {
+                Ok(handle) => out.extend(
+                    handle
+                        .join()
+                        .unwrap_or_else(|p| std::panic::resume_unwind(p)),
+                ),
+                Err(chunk) => out.extend(parse(chunk)),
+            }
+        }
+        out
+    })
+}
+
+/// Threads the built-in rules are parsed on: past two, starting a thread
+/// costs about what it saves.
+const PARSE_THREADS: usize = 2;
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -260,5 +320,29 @@ mod tests {
         );
         assert!(lean.rules().all(|r| r.examples.is_empty()));
         assert!(whole.rules().all(|r| !r.examples.is_empty()));
+    }
+
+    /// The built-in rules are parsed on several threads: each file's
+    /// result comes back in the files' order, and a broken file is named
+    /// by its own origin and line whichever thread parsed it.
+    #[test]
+    fn rule_files_parsed_together_come_back_in_order() {
+        let one_by_one: Vec<_> = BUILTIN_SCAN_RULE_FILES
+            .iter()
+            .map(|(o, t)| serde_json::to_value(parse_rule_file(o, t).unwrap()).unwrap())
+            .collect();
+        let together: Vec<_> = parse_all(BUILTIN_SCAN_RULE_FILES)
+            .into_iter()
+            .map(|f| serde_json::to_value(f.unwrap()).unwrap())
+            .collect();
+        assert_eq!(one_by_one, together);
+        let mut files = BUILTIN_SCAN_RULE_FILES.to_vec();
+        let last = files.len() - 1;
+        files[last] = ("zz-broken.toml", "[provider]\nname = \"x\"\n\n[[rules]\n");
+        let parsed = parse_all(&files);
+        assert_eq!(parsed.len(), files.len());
+        assert!(parsed[..last].iter().all(Result::is_ok));
+        let err = parsed[last].as_ref().unwrap_err().to_string();
+        assert!(err.contains("zz-broken.toml:4:"), "{err}");
     }
 }

@@ -228,7 +228,7 @@ impl VerifySpec {
             return Some("`{partner}` needs `pair`".into());
         }
         if let Some(p) = &self.pair {
-            if crate::rules::compile::compile_regex(&p.regex).is_err() {
+            if !crate::rules::compile::regex_parses(&p.regex) {
                 return Some("pair.regex does not compile".into());
             }
             if p.lines > 50 {
@@ -353,6 +353,16 @@ mod tests {
         assert!(none.problem().unwrap().contains("excludes"));
         let m = spec("base_url = \"https://a.example\"\nheaders = { a = \"{key}\" }\nmatch = [{ json = \"ok\", equals = false, means = \"invalid\" }]");
         assert!(m.problem().unwrap().contains("pointer"));
+        let pair = |regex: &str| {
+            spec(&format!("base_url = \"https://a.example\"\nbasic = {{ user = \"{{partner}}\", password = \"{{key}}\" }}\npair = {{ regex = '{regex}' }}"))
+        };
+        assert_eq!(pair("id=([0-9a-f]{8})").problem(), None);
+        assert!(pair("id=([0-9a-f]{8}")
+            .problem()
+            .unwrap()
+            .contains("pair.regex"));
+        // Patterns read bytes: a class a byte can fall outside of is fine.
+        assert_eq!(pair("(?-u:[^\\x00])+").problem(), None);
     }
 
     #[test]

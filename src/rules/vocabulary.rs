@@ -4,7 +4,7 @@
 //! to. A repository extends them from `.keylint.toml`'s `[vocabulary]`.
 
 use crate::{Error, Result};
-use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
+use aho_corasick::{AhoCorasick, AhoCorasickBuilder, AhoCorasickKind, MatchKind};
 use serde::{Deserialize, Serialize};
 use std::collections::HashSet;
 use std::sync::OnceLock;
@@ -180,7 +180,10 @@ pub struct Substrings {
 
 impl Substrings {
     fn new(words: &[String]) -> Result<Self> {
+        // Searched in short values only: a contiguous NFA builds in a
+        // fraction of the time of the DFA the builder would pick.
         let matcher = AhoCorasickBuilder::new()
+            .kind(Some(AhoCorasickKind::ContiguousNFA))
             .ascii_case_insensitive(true)
             .match_kind(MatchKind::LeftmostFirst)
             .build(words)
