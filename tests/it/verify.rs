@@ -591,6 +591,13 @@ fn documented(rule: &str) -> Option<(&'static str, &'static str, &'static str)> 
         "npm-token" => ("GET", "/-/whoami", "authorization: Bearer {key}"),
         "muapi-api-key" => ("GET", "/api/v1/account/balance", "x-api-key: {key}"),
         "modelslab-api-key" => ("POST", "/api/wallet_balance", "body key: {key}"),
+        "cockroachdb-cloud-api-key" => ("GET", "/api/v1/clusters", "authorization: Bearer {key}"),
+        "devin-personal-api-key" | "devin-service-api-key" => {
+            ("GET", "/v1/sessions", "authorization: Bearer {key}")
+        }
+        "devin-service-user-token" => ("GET", "/v3/self", "authorization: Bearer {key}"),
+        "gcnotify-api-key" => ("GET", "/v2/notifications", "authorization: ApiKey-v1 {key}"),
+        "facebook-app-access-token" => ("GET", "/app", "authorization: Bearer {key}"),
         "aws-access-key-id" | "aws-secret-access-key" => ("POST", "/", "sigv4"),
         _ => return None,
     })
