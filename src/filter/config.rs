@@ -133,6 +133,9 @@ impl Config {
                 ),
             )
         })?;
+        allow_paths
+            .build_now()
+            .map_err(|why| Error::config(&file, format!("allow.paths: {why}")))?;
         let allow_values = raw
             .allow
             .values

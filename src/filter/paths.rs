@@ -60,6 +60,21 @@ impl PathPatterns {
         })
     }
 
+    /// Builds the matcher now, for patterns a user wrote: a set too large
+    /// to build is then an error at load, where it can be fixed, not a set
+    /// that silently matches nothing. The error says why in a few words
+    /// (globset's own names the whole generated regex).
+    pub fn build_now(&self) -> std::result::Result<(), String> {
+        if self.matcher.get().is_none() {
+            let built = self.parsed.build().map_err(|_| {
+                "the patterns are too large to match together: use fewer or shorter ones"
+                    .to_string()
+            })?;
+            let _ = self.matcher.set(built);
+        }
+        Ok(())
+    }
+
     /// Whether every pattern parses, without building anything: `Err` as
     /// for [`PathPatterns::new`].
     pub fn check(
@@ -95,8 +110,9 @@ impl PathPatterns {
             return None;
         }
         // Every pattern parsed, so building fails only past globset's
-        // regex size limit, which no path pattern comes near; then the
-        // patterns match nothing.
+        // regex size limit. A user's patterns were built at load
+        // (`build_now`) and built-in ones by the test suite, so this
+        // cannot fail; were it to, the patterns would match nothing.
         let matcher = self
             .matcher
             .get_or_init(|| self.parsed.build().unwrap_or_else(|_| Gitignore::empty()));

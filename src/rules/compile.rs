@@ -152,6 +152,9 @@ pub struct Rules {
     pub rules: Vec<CompiledRule>,
     pub providers: Vec<ProviderSpec>,
     pub credential_files: Vec<CredentialFileSpec>,
+    /// Whether every credential-file pattern is built in, and so built by
+    /// the test suite; patterns from a user's rule files are built at load.
+    pub credential_files_builtin: bool,
     /// The generic detector's word lists.
     pub vocabulary: super::Vocabulary,
     /// Reserved example credentials that mark a documentation file, with
@@ -214,6 +217,10 @@ impl Rules {
                 .iter()
                 .flat_map(|f| f.file.credential_files.iter().cloned())
                 .collect(),
+            credential_files_builtin: set
+                .files
+                .iter()
+                .all(|f| f.builtin || f.file.credential_files.is_empty()),
             prefilter,
             keyword_rules,
         })

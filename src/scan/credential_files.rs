@@ -42,6 +42,10 @@ impl CredentialFiles {
             .filter(|g| !g.starts_with('!'))
             .collect();
         let any = PathPatterns::new(&globs, true).map_err(named(&globs))?;
+        if !rules.credential_files_builtin {
+            any.build_now()
+                .map_err(|why| Error::failed("the rule files' credential_files", why))?;
+        }
         for s in &specs {
             PathPatterns::check(&s.unless, true).map_err(named(&s.unless))?;
         }

@@ -109,6 +109,58 @@ fn bad_configs_fail_with_file_line_and_key() {
         );
 }
 
+/// Path patterns are built lazily for speed, but a user's patterns that
+/// are too large to build (globset's regex limits) still stop the scan at
+/// load, naming the file, in one short line: never a scan that silently
+/// allows or flags nothing.
+#[test]
+fn path_patterns_too_large_to_build_are_an_error_at_load() {
+    let t = two_key_tree();
+    // Sixty thousand distinct twelve-letter words in one brace group.
+    let mut state = 0x2545_f491_4f6c_dd1d_u64;
+    let words: Vec<String> = (0..60_000)
+        .map(|_| {
+            (0..12)
+                .map(|_| {
+                    state = state
+                        .wrapping_mul(6_364_136_223_846_793_005)
+                        .wrapping_add(1);
+                    (b'a' + (state >> 59) as u8 % 26) as char
+                })
+                .collect()
+        })
+        .collect();
+    let glob = format!("**/{{{}}}/*.txt", words.join(","));
+    t.write(".keylint.toml", format!("[allow]\npaths = [\"{glob}\"]\n"));
+    let out = t.scan().assert().code(2).get_output().clone();
+    let stderr = String::from_utf8(out.stderr).unwrap();
+    assert!(
+        stderr.contains(".keylint.toml") && stderr.contains("allow.paths"),
+        "{}",
+        &stderr[..stderr.len().min(400)]
+    );
+    assert!(stderr.len() < 400, "{} bytes of error", stderr.len());
+    std::fs::remove_file(t.path().join(".keylint.toml")).unwrap();
+    t.write(
+        "myrules/acme.toml",
+        format!("[provider]\nid = \"acme\"\nname = \"Acme\"\n\n[[credential_files]]\nglob = \"{glob}\"\ndescription = \"d\"\n"),
+    );
+    let out = t
+        .scan()
+        .args(["--rules-dir", "myrules"])
+        .assert()
+        .code(2)
+        .get_output()
+        .clone();
+    let stderr = String::from_utf8(out.stderr).unwrap();
+    assert!(
+        stderr.contains("credential_files"),
+        "{}",
+        &stderr[..stderr.len().min(400)]
+    );
+    assert!(stderr.len() < 400, "{} bytes of error", stderr.len());
+}
+
 /// A secret pasted into the wrong place in a config must not reach CI
 /// logs through the error about it.
 #[test]
