@@ -44,8 +44,9 @@ impl PathPatterns {
             .map(|p| required_literal(p))
             .collect();
         // A contiguous NFA, not the DFA `new` picks for a few dozen pieces:
-        // building that was an eighth of a one-file scan, and each path is
-        // searched once.
+        // each path is searched once, so the DFA's build (part of the
+        // aho-corasick builds that were an eighth of a one-file scan) is
+        // never paid back.
         let required = required.and_then(|pieces| {
             AhoCorasick::builder()
                 .kind(Some(AhoCorasickKind::ContiguousNFA))

@@ -283,8 +283,9 @@ fn parse_all(files: &[(&str, &str)]) -> Vec<Result<RuleFile>> {
     })
 }
 
-/// Threads the built-in rules are parsed on: past two, starting a thread
-/// costs about what it saves.
+/// Threads the built-in rules are parsed on, at most: two halve the few
+/// milliseconds the parse takes; more were not measured (BENCHMARKS.md's
+/// host has two cores), and each costs a thread start.
 const PARSE_THREADS: usize = 2;
 
 #[cfg(test)]

@@ -19,6 +19,12 @@ fn paths(v: &[Value]) -> Vec<String> {
         .collect()
 }
 
+/// The stderr of a scan that must fail with exit 2.
+fn failing_stderr(t: &Tree, args: &[&str]) -> String {
+    let out = t.scan().args(args).assert().code(2).get_output().clone();
+    String::from_utf8(out.stderr).unwrap()
+}
+
 fn two_key_tree() -> Tree {
     let t = Tree::new();
     t.write(
@@ -132,8 +138,7 @@ fn path_patterns_too_large_to_build_are_an_error_at_load() {
         .collect();
     let glob = format!("**/{{{}}}/*.txt", words.join(","));
     t.write(".keylint.toml", format!("[allow]\npaths = [\"{glob}\"]\n"));
-    let out = t.scan().assert().code(2).get_output().clone();
-    let stderr = String::from_utf8(out.stderr).unwrap();
+    let stderr = failing_stderr(&t, &[]);
     assert!(
         stderr.contains(".keylint.toml") && stderr.contains("allow.paths"),
         "{}",
@@ -145,14 +150,7 @@ fn path_patterns_too_large_to_build_are_an_error_at_load() {
         "myrules/acme.toml",
         format!("[provider]\nid = \"acme\"\nname = \"Acme\"\n\n[[credential_files]]\nglob = \"{glob}\"\ndescription = \"d\"\n"),
     );
-    let out = t
-        .scan()
-        .args(["--rules-dir", "myrules"])
-        .assert()
-        .code(2)
-        .get_output()
-        .clone();
-    let stderr = String::from_utf8(out.stderr).unwrap();
+    let stderr = failing_stderr(&t, &["--rules-dir", "myrules"]);
     assert!(
         stderr.contains("credential_files"),
         "{}",
@@ -176,8 +174,7 @@ fn config_and_rule_file_errors_never_echo_values() {
     ];
     for cfg in cases {
         t.write(".keylint.toml", &cfg);
-        let out = t.scan().assert().code(2).get_output().clone();
-        let stderr = String::from_utf8(out.stderr).unwrap();
+        let stderr = failing_stderr(&t, &[]);
         assert!(stderr.contains(".keylint.toml"), "{stderr}");
         assert!(!stderr.contains(&key[..20]), "{cfg}: {stderr}");
     }
@@ -186,14 +183,7 @@ fn config_and_rule_file_errors_never_echo_values() {
         "myrules/acme.toml",
         format!("[provider]\nid = \"acme\"\nname = {key}\n"),
     );
-    let out = t
-        .scan()
-        .args(["--rules-dir", "myrules"])
-        .assert()
-        .code(2)
-        .get_output()
-        .clone();
-    let stderr = String::from_utf8(out.stderr).unwrap();
+    let stderr = failing_stderr(&t, &["--rules-dir", "myrules"]);
     assert!(stderr.contains("acme.toml:3:"), "{stderr}");
     assert!(!stderr.contains(&key[..20]), "{stderr}");
 }
